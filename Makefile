@@ -1,0 +1,17 @@
+# The README's two commands: `make run` and `make test`. Both set everything up first.
+.PHONY: setup run test eval bench
+
+setup:
+	bash scripts/setup.sh
+
+# Classify the bundled sample articles and print the table.
+run: setup
+	./target/release/quotestance classify examples --format table
+
+# Every test, then the eval gate against the floors in eval/floors.json.
+test: setup
+	cargo test --release
+	./target/release/quotestance eval --floors eval/floors.json
+
+eval: setup
+	./target/release/quotestance eval

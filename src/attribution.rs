@@ -1,0 +1,629 @@
+//! Attribution: who said each quote. A sieve of rules, most confident first:
+//! explicit patterns around the cue, then pronoun and role-noun resolution,
+//! then conversation structure (a quote with no attribution continues the
+//! speaker before it). Mentions are grouped into speakers named by their most
+//! complete name.
+
+use crate::article::{EntityType, QuoteKind};
+use crate::cues::{find_cues, lemma_of, Cue};
+use crate::document::{Document, Span, TokenKind};
+use crate::ner::{core_name, find_names, NamedMention};
+use crate::quotes::{QuoteSpan, SourceSide};
+
+/// Which rule decided a quote's speaker, recorded in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sieve {
+    /// A mention beside the quote's cue (`X said`, `said X`, `X: "..."`, `according to X`).
+    Explicit,
+    /// A pronoun resolved to the last fitting speaker.
+    Pronoun,
+    /// A role noun (`the minister`) resolved to a named speaker with that role.
+    RoleNoun,
+    /// A transcript speaker label.
+    TranscriptLabel,
+    /// No attribution of its own: continues the speaker of a neighbouring quote.
+    Continuation,
+    /// The nearest plausible named speaker.
+    Nearest,
+}
+
+impl Sieve {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sieve::Explicit => "explicit",
+            Sieve::Pronoun => "pronoun",
+            Sieve::RoleNoun => "role-noun",
+            Sieve::TranscriptLabel => "transcript-label",
+            Sieve::Continuation => "continuation",
+            Sieve::Nearest => "nearest",
+        }
+    }
+}
+
+/// A speaker: the mentions of one person, group, office or state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpeakerCluster {
+    /// The most complete name the article gives.
+    pub name: String,
+    pub entity_type: EntityType,
+    /// Other surface forms that name this speaker.
+    pub aliases: Vec<String>,
+    /// Comparison key: a person's surname, or an organisation's whole name.
+    key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributedQuote {
+    pub quote: QuoteSpan,
+    /// Index into [`Attribution::speakers`].
+    pub speaker: Option<usize>,
+    pub mention: Option<Span>,
+    pub cue: Option<Span>,
+    pub sieve: Option<Sieve>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub speakers: Vec<SpeakerCluster>,
+    pub quotes: Vec<AttributedQuote>,
+}
+
+const PRONOUNS_PERSON: &[&str] = &["he", "she", "i"];
+const PRONOUNS_GROUP: &[&str] = &["they", "it", "we"];
+
+/// Nouns that name a role rather than a person (`the minister`, `a senior official`).
+const ROLE_NOUNS: &[&str] = &[
+    "minister", "president", "secretary", "official", "officials", "spokesman", "spokeswoman",
+    "spokesperson", "leader", "commander", "general", "ambassador", "envoy", "diplomat",
+    "chief", "king", "premier", "chancellor", "senator", "lawmaker", "mp", "source", "sources",
+    "analyst", "expert", "statement", "presidency", "ministry", "government", "militant",
+    "militants", "group", "agency", "television", "tv", "media", "monitor", "observatory",
+    "administration", "army", "military", "pentagon", "prime", "cleric", "father", "mother",
+    "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
+    "spokesmen", "coalition", "communique", "communiqué", "video", "report",
+];
+
+/// Finds the speaker of every quote.
+pub fn attribute(doc: &Document, quotes: &[QuoteSpan]) -> Attribution {
+    let names = find_names(doc);
+    let cues = find_cues(doc);
+    let mut speakers = cluster_names(doc, &names);
+    let mut out: Vec<AttributedQuote> = Vec::with_capacity(quotes.len());
+
+    for q in quotes {
+        let mut aq = AttributedQuote { quote: q.clone(), speaker: None, mention: None, cue: None, sieve: None };
+        if let Some(label) = q.label {
+            aq.mention = Some(label);
+            aq.cue = Some(Span::new(label.end, label.end + 1));
+            aq.sieve = Some(Sieve::TranscriptLabel);
+        } else if let Some((mention, cue)) = explicit_mention(doc, q, quotes, &cues) {
+            aq.mention = Some(mention);
+            aq.cue = Some(cue);
+            aq.sieve = Some(Sieve::Explicit);
+        }
+        out.push(aq);
+    }
+
+    // Transcript turns without a label continue the turn before them.
+    for i in 0..out.len() {
+        if out[i].quote.source_side == Some(SourceSide::Before) && out[i].quote.kind == QuoteKind::Direct && out[i].mention.is_none() && i > 0 {
+            out[i].speaker = out[i - 1].speaker;
+        }
+    }
+
+    // Resolve mentions to speakers in text order, so pronouns see the speakers before them.
+    let mut recent: Vec<(usize, usize)> = Vec::new(); // (char offset, speaker) of resolved speakers
+    for i in 0..out.len() {
+        if let Some(mention) = out[i].mention {
+            let (speaker, sieve) = resolve_mention(doc, mention, &names, &mut speakers, &recent);
+            out[i].speaker = speaker;
+            if let Some(s) = sieve {
+                if out[i].sieve != Some(Sieve::TranscriptLabel) {
+                    out[i].sieve = Some(s);
+                }
+            }
+            if out[i].sieve == Some(Sieve::TranscriptLabel) {
+                out[i].sieve = Some(Sieve::TranscriptLabel);
+            }
+        } else if out[i].quote.label.is_none() && i > 0 && out[i].speaker.is_none() {
+            // Transcript continuation paragraphs inherit the turn's speaker.
+            if is_transcript_continuation(&out, i) {
+                out[i].speaker = out[i - 1].speaker;
+                out[i].sieve = Some(Sieve::Continuation);
+            }
+        }
+        if let Some(s) = out[i].speaker {
+            recent.push((out[i].quote.span.start, s));
+        }
+    }
+
+    // Conversation structure: unattributed quotes continue a neighbour.
+    for i in 0..out.len() {
+        if out[i].speaker.is_some() {
+            continue;
+        }
+        let para = doc.paragraph_at(out[i].quote.span.start);
+        // The previous quote in this paragraph or the one before.
+        let prev = (0..i).rev().find(|&j| out[j].speaker.is_some()).filter(|&j| doc.paragraph_at(out[j].quote.span.start) + 1 >= para);
+        // A quote that opens a paragraph may be attributed later in it (`"A." ... he said.`)
+        let next = (i + 1..out.len())
+            .find(|&j| out[j].speaker.is_some())
+            .filter(|&j| doc.paragraph_at(out[j].quote.span.start) <= para + 2);
+        let pick = match (prev, next) {
+            (Some(p), Some(n)) if doc.paragraph_at(out[n].quote.span.start) == para && doc.paragraph_at(out[p].quote.span.start) != para => Some(n),
+            (Some(p), _) => Some(p),
+            (None, Some(n)) => Some(n),
+            (None, None) => None,
+        };
+        if let Some(j) = pick {
+            out[i].speaker = out[j].speaker;
+            out[i].sieve = Some(Sieve::Continuation);
+        } else if let Some(s) = nearest_person(doc, out[i].quote.span.start, &names, &mut speakers) {
+            out[i].speaker = Some(s);
+            out[i].sieve = Some(Sieve::Nearest);
+        }
+    }
+
+    // Keep only speakers who speak, renumbered in order of first quote.
+    let mut remap = vec![None; speakers.len()];
+    let mut kept = Vec::new();
+    for aq in out.iter_mut() {
+        if let Some(s) = aq.speaker {
+            if remap[s].is_none() {
+                remap[s] = Some(kept.len());
+                kept.push(speakers[s].clone());
+            }
+            aq.speaker = remap[s];
+        }
+    }
+    Attribution { speakers: kept, quotes: out }
+}
+
+fn is_transcript_continuation(out: &[AttributedQuote], i: usize) -> bool {
+    out[i].quote.kind == QuoteKind::Direct
+        && out[i].quote.source_side == Some(SourceSide::Before)
+        && out[i - 1].quote.source_side == Some(SourceSide::Before)
+        && out[i - 1].quote.kind == QuoteKind::Direct
+}
+
+// ---------------------------------------------------------------------------
+// Explicit patterns
+
+fn lower(doc: &Document, t: usize) -> String {
+    doc.token_text(t).to_lowercase()
+}
+
+fn is_quote_mark(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '‘' | '’' | '\'' | '«' | '»' | '„' | '‹' | '›')
+}
+
+/// The mention and cue that attribute a quote in its own sentence.
+fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cue]) -> Option<(Span, Span)> {
+    if let Some(cue) = &q.cue {
+        // Indirect quotes: the source stands on the side detection found.
+        let mention = match q.source_side {
+            Some(SourceSide::After) if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
+            Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue.token + 1)),
+            _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
+            _ if doc.slice(cue.span) == ":" => colon_label(doc, cue),
+            _ => np_before(doc, cue_start_token(doc, cue)),
+        };
+        return mention.map(|m| (m, cue.span));
+    }
+    // A direct fragment inside an indirect quote shares its attribution.
+    if let Some(outer) = all.iter().find(|o| o.kind == QuoteKind::Indirect && o.span.contains(q.span) && o.span != q.span) {
+        return explicit_mention(doc, outer, all, cues);
+    }
+    let sentence_start = doc.sentences[doc.sentence_at(q.span.start)].tokens.0;
+    let sentence_end = doc.sentences[doc.sentence_at(q.span.end.saturating_sub(1))].tokens.1;
+    // After the closing mark: `," X said` or `," said X`.
+    let after = doc.tokens.partition_point(|t| t.span.start < q.span.end);
+    let mut t = after;
+    while t < doc.tokens.len() && doc.tokens[t].kind == TokenKind::Punct && t < after + 3 {
+        let c = doc.char_at(doc.tokens[t].span.start).unwrap_or(' ');
+        if !(is_quote_mark(c) || matches!(c, ',' | '?' | '!' | '.' | '-' | '—' | '–')) {
+            break;
+        }
+        if c == '.' {
+            // `"A." he said` still attributes when a lower-case word follows.
+            if !doc.tokens.get(t + 1).is_some_and(|_| doc.token_text(t + 1).chars().next().is_some_and(char::is_lowercase)) {
+                break;
+            }
+        }
+        t += 1;
+    }
+    let close_ok = t > after || doc.tokens.get(after).is_some();
+    if close_ok {
+        let limit = (t + 10).min(doc.tokens.len()).min(sentence_end.max(t + 10).min(doc.tokens.len()));
+        for k in t..limit {
+            if let Some(cue) = cues.iter().find(|c| c.token == k) {
+                let start = cue_start_token(doc, cue);
+                let mention = if start > t { np_before(doc, start) } else { np_after(doc, k + 1) };
+                if let Some(m) = mention {
+                    return Some((m, cue.span));
+                }
+                break;
+            }
+            let w = doc.token_text(k);
+            if matches!(w, "." | "?" | "!" | ";") || w.starts_with(is_quote_mark) {
+                break;
+            }
+        }
+    }
+    // Before the opening mark: `X said: "`, `X told reporters, "`, `X added "`.
+    let before = doc.tokens.partition_point(|t| t.span.end <= q.span.start);
+    if before > 0 {
+        let mut k = before - 1; // the opening mark itself
+        while k > 0 && doc.tokens[k].kind == TokenKind::Punct && is_quote_mark(doc.char_at(doc.tokens[k].span.start).unwrap_or(' ')) {
+            k -= 1;
+        }
+        let lo = k.saturating_sub(10).max(sentence_start);
+        let mut j = k + 1;
+        while j > lo {
+            j -= 1;
+            if let Some(cue) = cues.iter().rev().find(|c| c.token == j) {
+                let start = cue_start_token(doc, cue);
+                let mention = np_before(doc, start).or_else(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start));
+                if let Some(m) = mention {
+                    return Some((m, cue.span));
+                }
+                break;
+            }
+            if (j < k && doc.token_text(j).starts_with(is_quote_mark)) || matches!(doc.token_text(j), "." | "?" | "!") {
+                break;
+            }
+        }
+    }
+    // A colon headline with marks: `Kerry: "Iran can help"`.
+    let para = doc.paragraphs[doc.paragraph_at(q.span.start)];
+    let head = doc.slice(Span::new(para.start, q.span.start));
+    if let Some(colon) = head.find(':') {
+        let label = doc.trim(Span::new(para.start, para.start + head[..colon].chars().count()));
+        if !label.is_empty() && doc.slice(label).split_whitespace().count() <= 5 {
+            let colon_at = para.start + head[..colon].chars().count();
+            return Some((label, Span::new(colon_at, colon_at + 1)));
+        }
+    }
+    None
+}
+
+/// First token of a cue's span (its auxiliaries included).
+fn cue_start_token(doc: &Document, cue: &Cue) -> usize {
+    doc.tokens.partition_point(|t| t.span.start < cue.span.start)
+}
+
+/// The label of a colon headline: everything before the colon.
+fn colon_label(doc: &Document, cue: &Cue) -> Option<Span> {
+    let para = doc.paragraphs[doc.paragraph_at(cue.span.start)];
+    let label = doc.trim(Span::new(para.start, cue.span.start));
+    (!label.is_empty()).then_some(label)
+}
+
+fn is_np_word(doc: &Document, t: usize) -> bool {
+    let tok = &doc.tokens[t];
+    if tok.kind == TokenKind::Punct {
+        return false;
+    }
+    let w = lower(doc, t);
+    if lemma_of(&w).is_some() && !ROLE_NOUNS.contains(&w.as_str()) && !doc.token_text(t).starts_with(char::is_uppercase) {
+        return false;
+    }
+    !matches!(
+        w.as_str(),
+        "that" | "after" | "before" | "when" | "while" | "as" | "but" | "and" | "which" | "who" | "where" | "because" | "if" | "since" | "came" | "also" | "has" | "had" | "have" | "was" | "is" | "were" | "are" | "in" | "on" | "at" | "to" | "by" | "for" | "with" | "from" | "into" | "then" | "later" | "earlier" | "however" | "meanwhile"
+    )
+}
+
+/// The noun phrase that ends just before token `end` (exclusive): a pronoun, a
+/// name, or a role description. An appositive (`X, the Saudi envoy, said`) is
+/// skipped to reach the name before it.
+fn np_before(doc: &Document, end: usize) -> Option<Span> {
+    if end == 0 {
+        return None;
+    }
+    if doc.token_text(end - 1) != "," {
+        return np_backward(doc, end);
+    }
+    // `X, a Pentagon spokesman, said`: the name before the appositive is the source.
+    let mut k = end - 1;
+    while k > 0 && k + 16 > end {
+        k -= 1;
+        let w = doc.token_text(k);
+        if w == "," {
+            return np_backward(doc, k).or_else(|| np_span(doc, k + 1, end - 1));
+        }
+        if matches!(w, "." | ";" | ":") || w.starts_with(is_quote_mark) {
+            break;
+        }
+    }
+    np_backward(doc, end - 1)
+}
+
+/// The maximal noun-phrase-like run of words ending at `end` (exclusive).
+fn np_backward(doc: &Document, end: usize) -> Option<Span> {
+    if end == 0 {
+        return None;
+    }
+    let last = end - 1;
+    let w = lower(doc, last);
+    if PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str()) {
+        return Some(doc.tokens[last].span);
+    }
+    if !is_np_word(doc, last) {
+        return None;
+    }
+    let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[last].span.start)].tokens.0;
+    let mut first = last;
+    while first > sentence_first && last - first < 9 {
+        let prev = first - 1;
+        let pw = doc.token_text(prev);
+        let possessive = pw.ends_with("'s") || pw.ends_with("’s");
+        if is_np_word(doc, prev) || (possessive && doc.tokens[prev].kind == TokenKind::Word) {
+            first = prev;
+        } else {
+            break;
+        }
+    }
+    // Trim leading words that cannot start a noun phrase (adverbs, numbers of dates).
+    while first < last && matches!(lower(doc, first).as_str(), "earlier" | "later" | "last" | "on" | "speaking" | "also" | "this" | "today" | "yesterday") {
+        first += 1;
+    }
+    Some(Span::new(doc.tokens[first].span.start, doc.tokens[last].span.end))
+}
+
+/// The noun phrase starting at token `start` (for `said X`, `according to X`).
+fn np_after(doc: &Document, start: usize) -> Option<Span> {
+    if start >= doc.tokens.len() {
+        return None;
+    }
+    let sentence_end = doc.sentences[doc.sentence_at(doc.tokens[start].span.start)].tokens.1;
+    let w = lower(doc, start);
+    if PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str()) {
+        return Some(doc.tokens[start].span);
+    }
+    let mut last = start;
+    while last < sentence_end && last - start < 10 && (is_np_word(doc, last) || matches!(lower(doc, last).as_str(), "the" | "a" | "an")) {
+        last += 1;
+        // `the Pentagon said in a statement`: stop at a following preposition
+    }
+    if last == start {
+        return None;
+    }
+    Some(Span::new(doc.tokens[start].span.start, doc.tokens[last - 1].span.end))
+}
+
+fn np_span(doc: &Document, first: usize, end: usize) -> Option<Span> {
+    (first < end && end <= doc.tokens.len()).then(|| Span::new(doc.tokens[first].span.start, doc.tokens[end - 1].span.end))
+}
+
+// ---------------------------------------------------------------------------
+// Speakers
+
+fn strip_possessive(s: &str) -> &str {
+    s.strip_suffix("'s").or_else(|| s.strip_suffix("’s")).unwrap_or(s)
+}
+
+fn surface(doc: &Document, m: &NamedMention) -> String {
+    strip_possessive(doc.slice(m.span)).to_string()
+}
+
+fn key_of(doc: &Document, m: &NamedMention) -> String {
+    match m.entity_type {
+        EntityType::PER => {
+            let core = core_name(doc, m.tokens.0, m.tokens.1);
+            strip_possessive(core.last().map(String::as_str).unwrap_or("")).to_lowercase()
+        }
+        _ => crate::eval::normalize_name(&surface(doc, m)),
+    }
+}
+
+/// Groups named mentions into speakers: people by surname, organisations and
+/// states by their whole name. The name is the longest surface form.
+fn cluster_names(doc: &Document, names: &[NamedMention]) -> Vec<SpeakerCluster> {
+    let mut clusters: Vec<SpeakerCluster> = Vec::new();
+    for m in names {
+        let key = key_of(doc, m);
+        if key.is_empty() {
+            continue;
+        }
+        let form = surface(doc, m);
+        match clusters.iter_mut().find(|c| c.key == key && c.entity_type == m.entity_type) {
+            Some(c) => {
+                if form.chars().count() > c.name.chars().count() {
+                    let old = std::mem::replace(&mut c.name, form);
+                    if !c.aliases.contains(&old) {
+                        c.aliases.push(old);
+                    }
+                } else if form != c.name && !c.aliases.contains(&form) {
+                    c.aliases.push(form);
+                }
+            }
+            None => clusters.push(SpeakerCluster { name: form, entity_type: m.entity_type, aliases: Vec::new(), key }),
+        }
+    }
+    clusters
+}
+
+fn cluster_of(doc: &Document, m: &NamedMention, speakers: &[SpeakerCluster]) -> Option<usize> {
+    let key = key_of(doc, m);
+    speakers.iter().position(|c| c.key == key && c.entity_type == m.entity_type)
+}
+
+/// A speaker for an unnamed description (`a Turkish government official`).
+fn description_speaker(doc: &Document, mention: Span, speakers: &mut Vec<SpeakerCluster>) -> usize {
+    let name = doc.slice(mention).to_string();
+    let key = format!("desc:{}", crate::eval::normalize_name(&name));
+    if let Some(i) = speakers.iter().position(|c| c.key == key) {
+        return i;
+    }
+    let is_org = ROLE_NOUNS
+        .iter()
+        .any(|r| matches!(*r, "ministry" | "government" | "presidency" | "agency" | "television" | "tv" | "media" | "group" | "administration" | "army" | "military" | "observatory" | "statement" | "communique" | "communiqué" | "coalition" | "police") && name.to_lowercase().ends_with(r));
+    speakers.push(SpeakerCluster { name, entity_type: if is_org { EntityType::ORG } else { EntityType::PER }, aliases: Vec::new(), key });
+    speakers.len() - 1
+}
+
+/// Maps a mention to a speaker, and says which sieve did it when it is not explicit.
+fn resolve_mention(
+    doc: &Document,
+    mention: Span,
+    names: &[NamedMention],
+    speakers: &mut Vec<SpeakerCluster>,
+    recent: &[(usize, usize)],
+) -> (Option<usize>, Option<Sieve>) {
+    let text = doc.slice(mention).to_lowercase();
+    // A pronoun: the most recent speaker of the right kind, else the most recent name.
+    if PRONOUNS_PERSON.contains(&text.as_str()) || PRONOUNS_GROUP.contains(&text.as_str()) {
+        let person = PRONOUNS_PERSON.contains(&text.as_str());
+        let fits = |t: EntityType| (t == EntityType::PER) == person;
+        let para = doc.paragraph_at(mention.start);
+        let last_name = names.iter().rev().find(|n| n.span.end <= mention.start && fits(n.entity_type));
+        let last_speaker = recent.iter().rev().find(|(pos, s)| *pos < mention.start && fits(speakers[*s].entity_type));
+        let by_name = last_name.and_then(|n| cluster_of(doc, n, speakers).map(|c| (n.span.start, c)));
+        let pick = match (last_speaker, by_name) {
+            // A speaker of the previous paragraphs beats a name merely mentioned
+            // earlier in the same sentence, unless that name is in this paragraph.
+            (Some(&(sp, s)), Some((np, n))) => {
+                if doc.paragraph_at(np) == para && np > sp {
+                    Some(n)
+                } else {
+                    Some(s)
+                }
+            }
+            (Some(&(_, s)), None) => Some(s),
+            (None, Some((_, n))) => Some(n),
+            (None, None) => None,
+        };
+        return (pick, Some(Sieve::Pronoun));
+    }
+    // A name inside the mention.
+    // A name that heads the mention (`US Secretary of State John Kerry`, `Mr Kerry`),
+    // not one that only modifies it (`a Turkish government official`).
+    if let Some(n) = names.iter().rev().find(|n| n.span.overlaps(mention) && n.span.end + 2 >= mention.end) {
+        if let Some(c) = cluster_of(doc, n, speakers) {
+            // A role description ending in a name (`the Saudi ambassador, Adel al-Jubeir`) is the name's.
+            return (Some(c), None);
+        }
+    }
+    // A definite role noun: a named speaker with that role, else the last person speaker.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let head = words.last().copied().unwrap_or("");
+    if ROLE_NOUNS.contains(&head) && matches!(words.first(), Some(&"the")) && words.len() <= 4 {
+        let role_match = recent
+            .iter()
+            .rev()
+            .find(|(pos, s)| *pos < mention.start && {
+                let c = &speakers[*s];
+                std::iter::once(&c.name).chain(c.aliases.iter()).any(|n| n.to_lowercase().contains(head))
+            })
+            .map(|&(_, s)| s);
+        let named = names
+            .iter()
+            .rev()
+            .filter(|n| n.span.end <= mention.start && doc.slice(n.span).to_lowercase().contains(head))
+            .find_map(|n| cluster_of(doc, n, speakers));
+        if let Some(s) = role_match.or(named) {
+            return (Some(s), Some(Sieve::RoleNoun));
+        }
+    }
+    (Some(description_speaker(doc, mention, speakers)), None)
+}
+
+/// The nearest named person before an offset (or after it, when none is before).
+fn nearest_person(doc: &Document, offset: usize, names: &[NamedMention], speakers: &mut [SpeakerCluster]) -> Option<usize> {
+    let before = names.iter().rev().find(|n| n.span.end <= offset && n.entity_type == EntityType::PER);
+    let after = names.iter().find(|n| n.span.start >= offset && n.entity_type == EntityType::PER);
+    before.or(after).and_then(|n| cluster_of(doc, n, speakers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quotes::detect;
+
+    /// (quote text, speaker name, sieve) for every quote.
+    fn run(text: &str) -> Vec<(String, Option<String>, Option<Sieve>)> {
+        let doc = Document::new(text);
+        let quotes = detect(&doc);
+        let a = attribute(&doc, &quotes);
+        a.quotes
+            .iter()
+            .map(|q| (doc.slice(q.quote.span).to_string(), q.speaker.map(|s| a.speakers[s].name.clone()), q.sieve))
+            .collect()
+    }
+
+    fn speaker_of(text: &str, quote: &str) -> Option<String> {
+        run(text).into_iter().find(|(q, _, _)| q == quote).and_then(|(_, s, _)| s)
+    }
+
+    #[test]
+    fn name_said_after_the_quote() {
+        assert_eq!(speaker_of("\"We will win,\" Mr Kerry said.", "We will win,").as_deref(), Some("Mr Kerry"));
+    }
+
+    #[test]
+    fn said_name_after_the_quote() {
+        let t = "\"We will win,\" said Foreign Minister Laurent Fabius.";
+        assert_eq!(speaker_of(t, "We will win,").as_deref(), Some("Foreign Minister Laurent Fabius"));
+    }
+
+    #[test]
+    fn name_said_colon_before_the_quote() {
+        let t = "President Barack Obama told reporters: \"We will degrade them.\"";
+        assert_eq!(speaker_of(t, "We will degrade them.").as_deref(), Some("President Barack Obama"));
+    }
+
+    #[test]
+    fn according_to_names_the_source() {
+        let t = "Ten jets took part, according to the Pentagon.";
+        assert_eq!(speaker_of(t, "Ten jets took part").as_deref(), Some("Pentagon"));
+    }
+
+    #[test]
+    fn aliases_cluster_under_the_most_complete_name() {
+        let t = "US Secretary of State John Kerry arrived. \"Iran can help,\" Mr Kerry said.";
+        let doc = Document::new(t);
+        let a = attribute(&doc, &detect(&doc));
+        assert_eq!(a.speakers.len(), 1);
+        assert_eq!(a.speakers[0].name, "US Secretary of State John Kerry");
+        assert!(a.speakers[0].aliases.contains(&"Mr Kerry".to_string()));
+    }
+
+    #[test]
+    fn pronoun_resolves_to_the_last_person_speaker() {
+        let t = "Mr Kerry said Iran could help.\n\nHe added: \"There is a role for Iran.\"";
+        let r = run(t);
+        let q = r.iter().find(|(q, _, _)| q == "There is a role for Iran.").unwrap();
+        assert_eq!(q.1.as_deref(), Some("Mr Kerry"));
+        assert_eq!(q.2, Some(Sieve::Pronoun));
+    }
+
+    #[test]
+    fn role_noun_resolves_to_a_named_speaker_with_that_role() {
+        let t = "Prime Minister Haider al-Abadi said Iraq needed help.\n\n\"We are fighting,\" the prime minister said.";
+        let r = run(t);
+        let q = r.iter().find(|(q, _, _)| q == "We are fighting,").unwrap();
+        assert_eq!(q.1.as_deref(), Some("Prime Minister Haider al-Abadi"));
+        assert_eq!(q.2, Some(Sieve::RoleNoun));
+    }
+
+    #[test]
+    fn unattributed_paragraph_continues_the_previous_speaker() {
+        let t = "\"The strikes work,\" Mr Kerry said.\n\n\"And they will go on.\"";
+        let r = run(t);
+        assert_eq!(r[1].1.as_deref(), Some("Mr Kerry"));
+        assert_eq!(r[1].2, Some(Sieve::Continuation));
+    }
+
+    #[test]
+    fn unnamed_source_is_named_by_its_description() {
+        let t = "Ankara would stay out of combat, a Turkish government official said.";
+        assert_eq!(speaker_of(t, "Ankara would stay out of combat").as_deref(), Some("a Turkish government official"));
+    }
+
+    #[test]
+    fn appositive_between_name_and_cue() {
+        let t = "Adel al-Jubeir, the Saudi ambassador in Washington, said the kingdom would host the programme.";
+        assert_eq!(speaker_of(t, "the kingdom would host the programme").as_deref(), Some("Adel al-Jubeir"));
+    }
+}

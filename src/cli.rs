@@ -1,0 +1,191 @@
+//! The command-line interface: argument types and the commands behind them.
+//! `main.rs` only parses and calls [`run`].
+
+use crate::article::{Article, StanceLabel};
+use crate::encoder::{convert_safetensors, Encoder};
+use crate::eval::{score, EvalCase, EvalReport};
+use crate::input::{article_files, read_articles};
+use crate::pipeline::{default_stance_dir, table, Pipeline};
+use crate::stance::{cross_validate, examples, features, StanceMeta, StanceModel, TrainConfig};
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "quotestance", version, about = "Finds quotes in news articles, who said them, and their stance toward the anti-IS coalition")]
+pub struct Cli {
+    /// Directory of the converted MiniLM model (default: the setup cache).
+    #[arg(long, global = true, env = "QUOTESTANCE_MODEL_DIR")]
+    pub model_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// One article per line in the GUIDELINES.md JSON shape.
+    Jsonl,
+    /// A readable table: speaker, stance, kind, quote.
+    Table,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Label the quotes of articles: text files, JSON articles, directories of them, or - for stdin.
+    Classify {
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: Format,
+        /// Stance head directory.
+        #[arg(long)]
+        stance_model: Option<PathBuf>,
+    },
+    /// Score the pipeline on a gold set (GUIDELINES.md "Scoring").
+    Eval {
+        #[arg(long, default_value = "eval/gold")]
+        gold: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Fail (exit 1) when a figure is below its floor in this JSON file.
+        #[arg(long)]
+        floors: Option<PathBuf>,
+        #[arg(long)]
+        stance_model: Option<PathBuf>,
+    },
+    /// Train the stance head on labeled articles, with cross-validation to pick L2.
+    TrainStance {
+        #[arg(long, default_value = "../shared/eval/train")]
+        train: PathBuf,
+        #[arg(long, default_value = "models/stance")]
+        out: PathBuf,
+    },
+    /// Convert a sentence-transformers model.safetensors to rust_model.ot (used by setup).
+    ConvertModel { dir: PathBuf },
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Classify { inputs, format, stance_model } => {
+            let mut articles = Vec::new();
+            for input in &inputs {
+                articles.extend(read_articles(input)?);
+            }
+            let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
+            let labeled = pipeline.classify(&articles)?;
+            let mut out = std::io::stdout().lock();
+            match format {
+                Format::Jsonl => {
+                    for a in &labeled {
+                        writeln!(out, "{}", serde_json::to_string(a)?)?;
+                    }
+                }
+                Format::Table => write!(out, "{}", table(&labeled))?,
+            }
+            Ok(())
+        }
+        Command::Eval { gold, json, floors, stance_model } => {
+            let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
+            let report = evaluate(&pipeline, &gold)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+            }
+            if let Some(path) = floors {
+                check_floors(&report, &path)?;
+            }
+            Ok(())
+        }
+        Command::TrainStance { train, out } => train_stance(cli.model_dir.as_deref(), &train, &out),
+        Command::ConvertModel { dir } => {
+            let path = convert_safetensors(&dir)?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+fn load_pipeline(model_dir: Option<&Path>, stance_model: Option<PathBuf>) -> Result<Pipeline> {
+    Pipeline::load(model_dir, &stance_model.unwrap_or_else(default_stance_dir))
+}
+
+fn load_gold(dir: &Path) -> Result<Vec<Article>> {
+    article_files(dir)?
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| Article::load(p))
+        .collect()
+}
+
+/// Runs the pipeline on every gold article and scores it.
+pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path) -> Result<EvalReport> {
+    let gold = load_gold(gold_dir)?;
+    let predicted = pipeline.classify(&gold)?;
+    let mut gold_span_stances: Vec<Vec<StanceLabel>> = Vec::new();
+    for g in &gold {
+        let spans: Vec<(usize, usize)> = g.quotes.iter().map(|q| (q.start, q.end)).collect();
+        gold_span_stances.push(pipeline.stance_of_spans(&g.text, &spans)?);
+    }
+    let cases: Vec<EvalCase> = gold
+        .iter()
+        .zip(&predicted)
+        .zip(&gold_span_stances)
+        .map(|((g, p), s)| EvalCase { gold: g, predicted: p, gold_span_stances: s })
+        .collect();
+    Ok(score(&cases))
+}
+
+/// Compares figures with floors (`{"direct.f1": 0.9, ...}`); lists every breach.
+fn check_floors(report: &EvalReport, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read floors", path.display()))?;
+    let floors: BTreeMap<String, f64> = serde_json::from_str(&text).with_context(|| format!("{}: malformed floors JSON", path.display()))?;
+    let figures = report.figures();
+    let mut breaches = Vec::new();
+    for (name, floor) in &floors {
+        let Some(value) = figures.get(name) else {
+            bail!("{}: unknown figure {name:?} (known: {})", path.display(), figures.keys().cloned().collect::<Vec<_>>().join(", "));
+        };
+        if value < floor {
+            breaches.push(format!("{name} = {value:.3} < floor {floor:.3}"));
+        }
+    }
+    if !breaches.is_empty() {
+        bail!("eval figures below their floors: {}", breaches.join("; "));
+    }
+    eprintln!("all {} figures at or above their floors in {}", floors.len(), path.display());
+    Ok(())
+}
+
+fn train_stance(model_dir: Option<&Path>, train_dir: &Path, out: &Path) -> Result<()> {
+    let articles = load_gold(train_dir)?;
+    let (inputs, labels, groups) = examples(&articles);
+    if inputs.is_empty() {
+        bail!("{}: no labeled quotes to train on", train_dir.display());
+    }
+    let encoder = match model_dir {
+        Some(d) => Encoder::load(d)?,
+        None => Encoder::load_default()?,
+    };
+    eprintln!("embedding {} quotes from {} articles", inputs.len(), articles.len());
+    let x = features(&encoder, &inputs)?;
+    let base = TrainConfig::default();
+    let mut cv = Vec::new();
+    for l2 in [1e-4, 1e-3, 1e-2] {
+        let config = TrainConfig { l2, ..base.clone() };
+        let f1 = cross_validate(&x, &labels, &groups, 5, &config)?;
+        eprintln!("l2 {l2:e}: 5-fold cross-validated macro-F1 {f1:.3}");
+        cv.push((l2, f1));
+    }
+    let best = cv.iter().cloned().fold((base.l2, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    let config = TrainConfig { l2: best.0, ..base };
+    let y = tch::Tensor::from_slice(&labels.iter().map(|l| l.index() as i64).collect::<Vec<_>>());
+    let model = StanceModel::train(&x, &y, &config)?;
+    let meta = StanceMeta { config, train_examples: inputs.len(), train_articles: articles.len(), cv_macro_f1: cv };
+    model.save(out, &meta)?;
+    eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! The shared document model: text split into paragraphs, sentences and tokens.
+//!
+//! Every offset in the crate counts Unicode scalar values (Rust `char`s) from the
+//! start of the text, as GUIDELINES.md defines, so that offsets read the same in
+//! Rust, in Python and in the JSON files. Regexes work on bytes; [`Document`]
+//! converts between the two units in one place.
+
+use serde::{Deserialize, Serialize};
+
+/// A half-open range `[start, end)` of char offsets into a document's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end, "span {start}..{end} is reversed");
+        Span { start, end }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start >= self.end
+    }
+
+    pub fn contains(&self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    pub fn overlaps(&self, other: Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// What a token is made of; the stages mostly care whether it is a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    Number,
+    Punct,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub span: Span,
+    pub kind: TokenKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    pub span: Span,
+    /// Index into [`Document::paragraphs`].
+    pub paragraph: usize,
+    /// Token indices `[first, last)` into [`Document::tokens`].
+    pub tokens: (usize, usize),
+}
+
+/// An article's text with its structure. Built once, read by every stage.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub text: String,
+    /// Byte offset of every char, plus one entry for the end of the text.
+    char_to_byte: Vec<usize>,
+    pub paragraphs: Vec<Span>,
+    pub sentences: Vec<Sentence>,
+    pub tokens: Vec<Token>,
+}
+
+/// Words that end with a full stop without ending a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt",
+    "sen", "rep", "gov", "pres", "st", "jr", "sr", "no", "vs", "etc", "jan", "feb", "mar", "apr",
+    "aug", "sept", "sep", "oct", "nov", "dec", "u.s", "u.n", "u.k", "e.u", "a.m", "p.m", "inc",
+    "co", "corp", "ltd", "mt", "ft", "rev", "hon", "gens", "brig", "messrs",
+];
+
+impl Document {
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let mut char_to_byte: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        char_to_byte.push(text.len());
+        let mut doc = Document {
+            text,
+            char_to_byte,
+            paragraphs: Vec::new(),
+            sentences: Vec::new(),
+            tokens: Vec::new(),
+        };
+        doc.tokens = tokenize(&doc.text);
+        doc.paragraphs = split_paragraphs(&doc.text);
+        doc.sentences = split_sentences(&doc);
+        doc
+    }
+
+    /// Number of chars in the text.
+    pub fn len_chars(&self) -> usize {
+        self.char_to_byte.len() - 1
+    }
+
+    pub fn byte_offset(&self, char_offset: usize) -> usize {
+        self.char_to_byte[char_offset]
+    }
+
+    /// Char offset of a byte offset that lies on a char boundary.
+    pub fn char_offset(&self, byte_offset: usize) -> usize {
+        match self.char_to_byte.binary_search(&byte_offset) {
+            Ok(i) => i,
+            Err(i) => i, // inside a char: round up to the next boundary
+        }
+    }
+
+    /// The text of a span.
+    pub fn slice(&self, span: Span) -> &str {
+        &self.text[self.byte_offset(span.start)..self.byte_offset(span.end)]
+    }
+
+    /// The char at a char offset, if any.
+    pub fn char_at(&self, offset: usize) -> Option<char> {
+        if offset >= self.len_chars() {
+            return None;
+        }
+        self.text[self.char_to_byte[offset]..].chars().next()
+    }
+
+    pub fn token_text(&self, index: usize) -> &str {
+        self.slice(self.tokens[index].span)
+    }
+
+    /// Index of the sentence holding a char offset (the last one when past the end).
+    pub fn sentence_at(&self, offset: usize) -> usize {
+        let i = self.sentences.partition_point(|s| s.span.end <= offset);
+        i.min(self.sentences.len().saturating_sub(1))
+    }
+
+    /// Index of the paragraph holding a char offset (the last one when past the end).
+    pub fn paragraph_at(&self, offset: usize) -> usize {
+        let i = self.paragraphs.partition_point(|p| p.end <= offset);
+        i.min(self.paragraphs.len().saturating_sub(1))
+    }
+
+    /// Token indices `[first, last)` of the tokens lying inside a span.
+    pub fn tokens_in(&self, span: Span) -> (usize, usize) {
+        let first = self.tokens.partition_point(|t| t.span.start < span.start);
+        let last = self.tokens.partition_point(|t| t.span.end <= span.end);
+        (first, last.max(first))
+    }
+
+    /// A span with the whitespace at both ends removed.
+    pub fn trim(&self, span: Span) -> Span {
+        let mut s = span;
+        while s.start < s.end && self.char_at(s.start).is_some_and(char::is_whitespace) {
+            s.start += 1;
+        }
+        while s.end > s.start && self.char_at(s.end - 1).is_some_and(char::is_whitespace) {
+            s.end -= 1;
+        }
+        s
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Splits into words (letters and digits, with inner apostrophes, hyphens and
+/// dots as in `Iran's`, `US-led`, `U.S.`), and single punctuation marks.
+fn tokenize(text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if !is_word_char(c) {
+            tokens.push(Token { span: Span::new(i, i + 1), kind: TokenKind::Punct });
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        loop {
+            if i < chars.len() && is_word_char(chars[i]) {
+                i += 1;
+            } else if i + 1 < chars.len()
+                && matches!(chars[i], '\'' | '’' | '-' | '.' | ',' | '&')
+                && is_word_char(chars[i + 1])
+                && (chars[i] != ',' || (chars[i - 1].is_ascii_digit() && chars[i + 1].is_ascii_digit()))
+            {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        // Keep the final dot of an initialism like `U.S.` inside the token.
+        if i < chars.len() && chars[i] == '.' && i >= 2 && chars[i - 2] == '.' {
+            i += 1;
+        }
+        let all_digits = chars[start..i].iter().all(|c| c.is_ascii_digit() || matches!(c, ',' | '.'));
+        let kind = if all_digits { TokenKind::Number } else { TokenKind::Word };
+        tokens.push(Token { span: Span::new(start, i), kind });
+    }
+    tokens
+}
+
+/// Paragraphs are separated by blank lines (GUIDELINES.md "Files"). A paragraph's
+/// span is trimmed of surrounding whitespace; empty paragraphs are dropped.
+fn split_paragraphs(text: &str) -> Vec<Span> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut paragraphs = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let push = |s: usize, e: usize, out: &mut Vec<Span>| {
+        let mut s = s;
+        let mut e = e;
+        while s < e && chars[s].is_whitespace() {
+            s += 1;
+        }
+        while e > s && chars[e - 1].is_whitespace() {
+            e -= 1;
+        }
+        if s < e {
+            out.push(Span::new(s, e));
+        }
+    };
+    while i < chars.len() {
+        if chars[i] == '\n' {
+            // A blank line: a newline, optional horizontal space, another newline.
+            let mut j = i + 1;
+            while j < chars.len() && chars[j] != '\n' && chars[j].is_whitespace() {
+                j += 1;
+            }
+            if j < chars.len() && chars[j] == '\n' {
+                push(start, i, &mut paragraphs);
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                start = j;
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    push(start, chars.len(), &mut paragraphs);
+    paragraphs
+}
+
+fn is_closing_punct(c: char) -> bool {
+    matches!(c, '"' | '”' | '’' | '\'' | '»' | ')' | ']')
+}
+
+/// Splits each paragraph into sentences: at a line break, and after `.`, `!`, `?`
+/// (with any closing marks) that precede whitespace and a capital, digit or
+/// opening mark, unless the word before the stop is an abbreviation or an initial.
+fn split_sentences(doc: &Document) -> Vec<Sentence> {
+    let mut sentences = Vec::new();
+    for (p, para) in doc.paragraphs.iter().enumerate() {
+        let (first_tok, last_tok) = doc.tokens_in(*para);
+        let mut start_tok = first_tok;
+        let mut t = first_tok;
+        while t < last_tok {
+            let tok = &doc.tokens[t];
+            let mut split_after = None;
+            // A line break inside a paragraph ends a sentence (tables, captions, lists).
+            if t + 1 < last_tok {
+                let gap = Span::new(tok.span.end, doc.tokens[t + 1].span.start);
+                if doc.slice(gap).contains('\n') {
+                    split_after = Some(t);
+                }
+            }
+            let text = doc.token_text(t);
+            if split_after.is_none() && matches!(text, "." | "!" | "?" | "…") {
+                // Swallow closing quotes and brackets that belong to this sentence.
+                let mut end = t;
+                while end + 1 < last_tok
+                    && doc.tokens[end + 1].kind == TokenKind::Punct
+                    && doc.tokens[end + 1].span.start == doc.tokens[end].span.end
+                    && (is_closing_punct(doc.char_at(doc.tokens[end + 1].span.start).unwrap_or(' '))
+                        || matches!(doc.token_text(end + 1), "." | "!" | "?"))
+                {
+                    end += 1;
+                }
+                if end + 1 < last_tok && starts_sentence(doc, end + 1) && !is_abbreviation_stop(doc, t) {
+                    split_after = Some(end);
+                }
+                t = end;
+            }
+            if let Some(end) = split_after {
+                push_sentence(doc, &mut sentences, p, start_tok, end + 1);
+                start_tok = end + 1;
+            }
+            t += 1;
+        }
+        if start_tok < last_tok {
+            push_sentence(doc, &mut sentences, p, start_tok, last_tok);
+        }
+    }
+    sentences
+}
+
+fn push_sentence(doc: &Document, out: &mut Vec<Sentence>, paragraph: usize, first: usize, last: usize) {
+    let span = Span::new(doc.tokens[first].span.start, doc.tokens[last - 1].span.end);
+    out.push(Sentence { span, paragraph, tokens: (first, last) });
+}
+
+fn starts_sentence(doc: &Document, t: usize) -> bool {
+    let Some(c) = doc.char_at(doc.tokens[t].span.start) else { return false };
+    c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '“' | '‘' | '\'' | '«' | '(' | '[' | '-' | '—')
+}
+
+/// Whether the stop at token `t` belongs to an abbreviation or an initial.
+fn is_abbreviation_stop(doc: &Document, t: usize) -> bool {
+    if doc.token_text(t) != "." || t == 0 {
+        return false;
+    }
+    let prev = &doc.tokens[t - 1];
+    if prev.span.end != doc.tokens[t].span.start || prev.kind != TokenKind::Word {
+        return false;
+    }
+    let word = doc.slice(prev.span);
+    let lower = word.to_lowercase();
+    // Single capital initial (`George W. Bush`) or a listed abbreviation.
+    (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+        || ABBREVIATIONS.contains(&lower.trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_count_chars_not_bytes() {
+        let doc = Document::new("«Daesh» est là.");
+        assert_eq!(doc.len_chars(), 15);
+        assert_eq!(doc.slice(Span::new(1, 6)), "Daesh");
+        assert_eq!(doc.char_offset(doc.byte_offset(7)), 7);
+        assert_eq!(doc.char_at(13), Some('à'));
+    }
+
+    #[test]
+    fn paragraphs_split_on_blank_lines_only() {
+        let doc = Document::new("Title\n\nFirst line\nsecond line.\n \nLast.");
+        let paras: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
+        assert_eq!(paras, vec!["Title", "First line\nsecond line.", "Last."]);
+    }
+
+    #[test]
+    fn tokens_keep_contractions_and_initialisms_whole() {
+        let doc = Document::new("Iran's U.S.-led 1,000 strikes, don’t stop.");
+        let toks: Vec<&str> = (0..doc.tokens.len()).map(|i| doc.token_text(i)).collect();
+        assert_eq!(toks, vec!["Iran's", "U.S.", "-", "led", "1,000", "strikes", ",", "don’t", "stop", "."]);
+        assert_eq!(doc.tokens[4].kind, TokenKind::Number);
+    }
+
+    #[test]
+    fn sentences_respect_abbreviations_and_closing_quotes() {
+        let doc = Document::new(
+            "Mr. Kerry spoke in the U.S. on Friday. \"We will win,\" he said. \"Really?\" She asked.",
+        );
+        let sents: Vec<&str> = doc.sentences.iter().map(|s| doc.slice(s.span)).collect();
+        assert_eq!(
+            sents,
+            vec!["Mr. Kerry spoke in the U.S. on Friday.", "\"We will win,\" he said.", "\"Really?\"", "She asked."]
+        );
+    }
+
+    #[test]
+    fn lookups_find_the_enclosing_unit() {
+        let doc = Document::new("One. Two.\n\nThree.");
+        assert_eq!(doc.sentences.len(), 3);
+        assert_eq!(doc.sentence_at(6), 1);
+        assert_eq!(doc.paragraph_at(12), 1);
+        assert_eq!(doc.sentences[2].paragraph, 1);
+        let (a, b) = doc.tokens_in(Span::new(5, 9));
+        assert_eq!((doc.token_text(a), b - a), ("Two", 2));
+    }
+}

@@ -1,0 +1,159 @@
+//! The one owner of the transformer: sentence-transformers/all-MiniLM-L6-v2
+//! (BERT, 6 layers, 384 dims, uncased), loaded from the setup cache with
+//! rust-bert. It gives pooled, normalised embeddings of texts (as
+//! sentence-transformers does) and per-token hidden states with char offsets.
+
+use anyhow::{bail, Context, Result};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::Config;
+use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer, TruncationStrategy};
+use std::path::{Path, PathBuf};
+use tch::{nn, Device, Kind, Tensor};
+
+/// Embedding width of MiniLM-L6.
+pub const DIM: i64 = 384;
+
+/// The files setup puts in the model directory.
+pub const MODEL_FILES: [&str; 3] = ["rust_model.ot", "vocab.txt", "config.json"];
+
+/// The cache root: `$QUOTESTANCE_CACHE`, else `$XDG_CACHE_HOME/quotestance`,
+/// else `~/.cache/quotestance`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("QUOTESTANCE_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"));
+    base.join("quotestance")
+}
+
+/// Where setup leaves the converted MiniLM weights.
+pub fn default_model_dir() -> PathBuf {
+    cache_dir().join("all-minilm-l6-v2")
+}
+
+/// Converts the sentence-transformers `model.safetensors` into the `.ot`
+/// archive that tch's `VarStore` loads, next to it.
+pub fn convert_safetensors(dir: &Path) -> Result<PathBuf> {
+    let src = dir.join("model.safetensors");
+    let dst = dir.join("rust_model.ot");
+    let tensors = Tensor::read_safetensors(&src).with_context(|| format!("cannot read {}", src.display()))?;
+    if tensors.is_empty() {
+        bail!("{} holds no tensors", src.display());
+    }
+    let named: Vec<(&str, &Tensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let tmp = dir.join("rust_model.ot.partial");
+    Tensor::save_multi(&named, &tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &dst)?;
+    Ok(dst)
+}
+
+/// Hidden states of one text: one row per word piece, with the char span of
+/// the text it came from (`None` for [CLS] and [SEP]).
+pub struct TokenStates {
+    pub offsets: Vec<Option<(usize, usize)>>,
+    /// `[pieces, DIM]`, f32, on the CPU.
+    pub hidden: Tensor,
+}
+
+pub struct Encoder {
+    model: BertModel<BertEmbeddings>,
+    tokenizer: BertTokenizer,
+    _vs: nn::VarStore,
+    device: Device,
+    /// Longest input in word pieces, [CLS] and [SEP] included.
+    pub max_len: usize,
+    /// Texts per forward pass.
+    pub batch_size: usize,
+}
+
+impl Encoder {
+    /// Loads the model from a directory holding [`MODEL_FILES`].
+    pub fn load(dir: &Path) -> Result<Encoder> {
+        for f in MODEL_FILES {
+            if !dir.join(f).is_file() {
+                bail!(
+                    "model file {} is missing: run `make setup` (scripts/setup.sh) to fetch and convert the MiniLM weights",
+                    dir.join(f).display()
+                );
+            }
+        }
+        let device = Device::Cpu;
+        let config = BertConfig::from_file(dir.join("config.json"));
+        let tokenizer = BertTokenizer::from_file(dir.join("vocab.txt"), true, true)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.join("vocab.txt").display()))?;
+        let mut vs = nn::VarStore::new(device);
+        let model = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &config, false);
+        vs.load(dir.join("rust_model.ot")).with_context(|| format!("cannot load weights from {}", dir.display()))?;
+        vs.freeze();
+        Ok(Encoder { model, tokenizer, _vs: vs, device, max_len: 256, batch_size: 32 })
+    }
+
+    /// Loads from [`default_model_dir`] or `$QUOTESTANCE_MODEL_DIR`.
+    pub fn load_default() -> Result<Encoder> {
+        let dir = std::env::var_os("QUOTESTANCE_MODEL_DIR").map(PathBuf::from).unwrap_or_else(default_model_dir);
+        Encoder::load(&dir)
+    }
+
+    /// Runs the transformer over texts, in batches of similar length (padding
+    /// costs compute, so sorting by length first is the main speed lever), and
+    /// hands each text's output rows and mask to `each` in input order.
+    fn forward_sorted(&self, texts: &[&str], mut each: impl FnMut(usize, &rust_tokenizers::TokenizedInput, Tensor)) -> Result<()> {
+        let _guard = tch::no_grad_guard();
+        let encoded = self.tokenizer.encode_list(texts, self.max_len, &TruncationStrategy::LongestFirst, 0);
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| encoded[i].token_ids.len());
+        for chunk in order.chunks(self.batch_size.max(1)) {
+            let width = chunk.iter().map(|&i| encoded[i].token_ids.len()).max().unwrap_or(0);
+            let mut ids = Vec::with_capacity(chunk.len() * width);
+            let mut mask = Vec::with_capacity(chunk.len() * width);
+            for &i in chunk {
+                let t = &encoded[i].token_ids;
+                ids.extend(t.iter().copied());
+                ids.extend(std::iter::repeat_n(0i64, width - t.len()));
+                mask.extend(std::iter::repeat_n(1i64, t.len()));
+                mask.extend(std::iter::repeat_n(0i64, width - t.len()));
+            }
+            let shape = [chunk.len() as i64, width as i64];
+            let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
+            let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
+            let out = self
+                .model
+                .forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
+                .map_err(|e| anyhow::anyhow!("encoder forward pass failed: {e}"))?;
+            for (row, &i) in chunk.iter().enumerate() {
+                let n = encoded[i].token_ids.len() as i64;
+                each(i, &encoded[i], out.hidden_state.get(row as i64).narrow(0, 0, n));
+            }
+        }
+        Ok(())
+    }
+
+    /// Mean-pooled, L2-normalised embeddings, `[texts, DIM]`, as
+    /// sentence-transformers computes them for this model.
+    pub fn embed(&self, texts: &[&str]) -> Result<Tensor> {
+        if texts.is_empty() {
+            return Ok(Tensor::zeros([0, DIM], (Kind::Float, Device::Cpu)));
+        }
+        let mut rows: Vec<Option<Tensor>> = (0..texts.len()).map(|_| None).collect();
+        self.forward_sorted(texts, |i, _, hidden| {
+            let pooled = hidden.mean_dim(0, false, Kind::Float);
+            let norm = pooled.norm().clamp_min(1e-12);
+            rows[i] = Some(pooled / norm);
+        })?;
+        let rows: Vec<Tensor> = rows.into_iter().map(|r| r.expect("every text was encoded")).collect();
+        Ok(Tensor::stack(&rows, 0).to(Device::Cpu))
+    }
+
+    /// Per-word-piece hidden states with char offsets into each text.
+    pub fn token_states(&self, texts: &[&str]) -> Result<Vec<TokenStates>> {
+        let mut out: Vec<Option<TokenStates>> = (0..texts.len()).map(|_| None).collect();
+        self.forward_sorted(texts, |i, enc, hidden| {
+            let offsets = enc.token_offsets.iter().map(|o| o.map(|o| (o.begin as usize, o.end as usize))).collect();
+            out[i] = Some(TokenStates { offsets, hidden: hidden.to(Device::Cpu) });
+        })?;
+        Ok(out.into_iter().map(|o| o.expect("every text was encoded")).collect())
+    }
+}

@@ -1,0 +1,196 @@
+//! Named-entity mentions: who and what the article names.
+//!
+//! This first version finds names from capitalisation and a small lexicon of
+//! titles, organisation and place words. It is the interface the attribution
+//! stage reads; a learned tagger (issue: learned NER) replaces the guessing
+//! inside `find_names` without changing it.
+
+use crate::article::EntityType;
+use crate::document::{Document, Span, TokenKind};
+
+/// A named mention: `US Secretary of State John Kerry`, `the Pentagon`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedMention {
+    pub span: Span,
+    pub entity_type: EntityType,
+    /// Token indices `[first, last)`.
+    pub tokens: (usize, usize),
+}
+
+/// Titles and offices that precede a person's name.
+pub const PERSON_TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "president", "minister", "secretary", "king", "queen", "prince",
+    "sheikh", "ayatollah", "general", "gen", "col", "colonel", "lt", "maj", "major", "captain",
+    "capt", "admiral", "adm", "senator", "sen", "rep", "representative", "governor", "gov",
+    "chancellor", "pope", "premier", "spokesman", "spokeswoman", "spokesperson", "ambassador",
+    "envoy", "chief", "commander", "leader", "mp", "lawmaker", "emir", "sultan", "cardinal",
+    "rear", "vice", "deputy", "foreign", "defence", "defense", "prime", "state", "general-secretary",
+    "secretary-general", "director", "sir", "lord", "baroness", "judge", "justice", "mayor",
+    "speaker", "sergeant", "brigadier", "marshal", "analyst", "professor", "prof", "imam", "cleric",
+];
+
+/// Head words of organisation names.
+const ORG_WORDS: &[&str] = &[
+    "ministry", "department", "council", "agency", "command", "office", "house", "pentagon",
+    "kremlin", "elysee", "elysée", "government", "army", "forces", "force", "coalition", "nations",
+    "union", "league", "committee", "parliament", "assembly", "congress", "senate", "party",
+    "front", "group", "state", "news", "times", "post", "reuters", "afp", "ap", "bbc", "cnn",
+    "irna", "isna", "presidency", "observatory", "institute", "organisation", "organization",
+    "nato", "un", "eu", "isis", "isil", "daesh", "is", "hezbollah", "guards", "corps",
+    "militia", "militias", "bank", "fund", "association", "foundation", "centre", "center",
+    "university", "cabinet", "court", "embassy", "mission", "brigade", "brigades", "navy",
+    "airwars", "amnesty", "watch", "unicef", "unhcr", "who", "peshmerga", "agency",
+];
+
+/// Countries, capitals and regions that speak as states in the news.
+const PLACE_WORDS: &[&str] = &[
+    "us", "u.s", "u.s.", "usa", "america", "washington", "britain", "uk", "london", "france",
+    "paris", "germany", "berlin", "russia", "moscow", "iran", "tehran", "iraq", "baghdad", "syria",
+    "damascus", "turkey", "ankara", "jordan", "amman", "egypt", "cairo", "saudi", "arabia",
+    "riyadh", "qatar", "doha", "uae", "emirates", "china", "beijing", "japan", "tokyo",
+    "australia", "canberra", "canada", "ottawa", "israel", "lebanon", "beirut", "kuwait",
+    "bahrain", "oman", "yemen", "libya", "tripoli", "belgium", "netherlands", "denmark", "norway",
+    "italy", "rome", "spain", "kurdistan", "erbil", "europe", "kobane", "kobani", "mosul",
+    "ramadi", "tikrit", "raqqa", "aleppo", "anbar", "israel",
+];
+
+/// Capitalised words that start sentences or label things without naming a speaker.
+const NOT_NAMES: &[&str] = &[
+    "the", "a", "an", "but", "and", "or", "in", "on", "at", "for", "of", "to", "by", "with", "from",
+    "as", "after", "before", "during", "while", "when", "if", "it", "its", "this", "that", "these",
+    "those", "he", "she", "they", "we", "i", "you", "his", "her", "their", "our", "my", "there",
+    "here", "last", "next", "earlier", "later", "meanwhile", "however", "speaking", "asked",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "image", "media", "photograph", "read", "related", "last", "updated",
+    "despite", "some", "many", "most", "all", "both", "other", "others", "one", "two", "three",
+    "several", "such", "what", "who", "how", "why", "where", "not", "no", "yes", "so", "also",
+    "since", "until", "about", "over", "under", "against", "without", "within", "among",
+    "between", "because", "although", "though", "even", "still", "yet", "now", "then", "once",
+    "chairing", "according", "addressing", "writing", "interviewed", "islamic",
+];
+
+/// Connectors allowed inside a name: `Secretary of State`, `Abu Bakr al-Baghdadi`.
+const NAME_CONNECTORS: &[&str] = &["of", "al", "bin", "ibn", "de", "du", "van", "von", "der", "la", "le", "for", "and"];
+
+/// A capitalised word, or an Arabic name with a particle: `al-Jubeir`, `el-Sissi`.
+fn is_capitalised(doc: &Document, t: usize) -> bool {
+    let tok = &doc.tokens[t];
+    let text = doc.token_text(t);
+    if tok.kind != TokenKind::Word {
+        return false;
+    }
+    if text.chars().next().is_some_and(|c| c.is_uppercase()) {
+        return true;
+    }
+    match text.split_once('-') {
+        Some((particle, rest)) => particle.len() <= 3 && rest.chars().next().is_some_and(char::is_uppercase),
+        None => false,
+    }
+}
+
+/// Finds named mentions: maximal runs of capitalised words (with inner
+/// connectors), within a sentence, typed by their words.
+pub fn find_names(doc: &Document) -> Vec<NamedMention> {
+    let mut out = Vec::new();
+    for sentence in &doc.sentences {
+        let (first, last) = sentence.tokens;
+        let mut t = first;
+        while t < last {
+            if !is_capitalised(doc, t) || (NOT_NAMES.contains(&doc.token_text(t).to_lowercase().as_str()) && !is_title_start(doc, t, last)) {
+                t += 1;
+                continue;
+            }
+            let start = t;
+            let mut end = t + 1;
+            loop {
+                if end < last && is_capitalised(doc, end) && !NOT_NAMES.contains(&doc.token_text(end).to_lowercase().as_str()) {
+                    end += 1;
+                } else if end + 1 < last
+                    && NAME_CONNECTORS.contains(&doc.token_text(end).to_lowercase().as_str())
+                    && is_capitalised(doc, end + 1)
+                {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+            // All-caps headings and labels of a whole line are not names.
+            let span = Span::new(doc.tokens[start].span.start, doc.tokens[end - 1].span.end);
+            out.push(NamedMention { span, entity_type: type_of(doc, start, end), tokens: (start, end) });
+            t = end;
+        }
+    }
+    out
+}
+
+fn is_title_start(doc: &Document, t: usize, last: usize) -> bool {
+    let _ = last;
+    PERSON_TITLES.contains(&doc.token_text(t).to_lowercase().trim_end_matches('.'))
+}
+
+/// Guesses a name's type from its words.
+pub fn type_of(doc: &Document, first: usize, last: usize) -> EntityType {
+    let words: Vec<String> = (first..last).map(|t| doc.token_text(t).to_lowercase()).collect();
+    let head = words.last().map(String::as_str).unwrap_or("");
+    if ORG_WORDS.contains(&head) {
+        return EntityType::ORG;
+    }
+    if words.len() == 1 && PLACE_WORDS.contains(&head) {
+        return EntityType::GPE;
+    }
+    if words.iter().all(|w| PLACE_WORDS.contains(&w.as_str())) {
+        return EntityType::GPE;
+    }
+    EntityType::PER
+}
+
+/// The words of a name without leading titles and offices: `US Secretary of
+/// State John Kerry` → `John Kerry`, `Mr Kerry` → `Kerry`.
+pub fn core_name(doc: &Document, first: usize, last: usize) -> Vec<String> {
+    let words: Vec<String> = (first..last).map(|t| doc.token_text(t).to_string()).collect();
+    let mut start = 0;
+    for (i, w) in words.iter().enumerate() {
+        let l = w.to_lowercase();
+        let l = l.trim_end_matches('.');
+        if PERSON_TITLES.contains(&l) || PLACE_WORDS.contains(&l) || NAME_CONNECTORS.contains(&l) || l.ends_with("ian") || l.ends_with("ish") || l == "us" {
+            start = i + 1;
+        }
+    }
+    if start >= words.len() {
+        return words;
+    }
+    words[start..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<(String, EntityType)> {
+        let doc = Document::new(text);
+        find_names(&doc).into_iter().map(|m| (doc.slice(m.span).to_string(), m.entity_type)).collect()
+    }
+
+    #[test]
+    fn finds_titled_names_with_connectors() {
+        let n = names("Later US Secretary of State John Kerry met Abu Bakr al-Baghdadi's envoy.");
+        assert_eq!(n[0], ("US Secretary of State John Kerry".to_string(), EntityType::PER));
+        assert!(n.iter().any(|(s, _)| s.starts_with("Abu Bakr")));
+    }
+
+    #[test]
+    fn types_organisations_and_places() {
+        let n = names("The Pentagon said so. Iran agreed. The US State Department said it.");
+        assert_eq!(n[0], ("Pentagon".to_string(), EntityType::ORG));
+        assert_eq!(n[1], ("Iran".to_string(), EntityType::GPE));
+        assert_eq!(n[2], ("US State Department".to_string(), EntityType::ORG));
+    }
+
+    #[test]
+    fn core_name_drops_titles() {
+        let doc = Document::new("Iranian Foreign Minister Mohammed Javad Zarif");
+        let m = &find_names(&doc)[0];
+        assert_eq!(core_name(&doc, m.tokens.0, m.tokens.1), vec!["Mohammed", "Javad", "Zarif"]);
+    }
+}

@@ -1,0 +1,192 @@
+//! The whole path from an article's text to its labeled quotes: detection →
+//! attribution → stance, written out in the GUIDELINES.md shape.
+
+use crate::article::{Article, Entity, QuoteRecord, StanceLabel, StanceScores, TextSpan};
+use crate::attribution::{attribute, Attribution};
+use crate::document::{Document, Span};
+use crate::encoder::Encoder;
+use crate::quotes::detect;
+use crate::stance::{input_for, label_of, StanceInput, StanceModel};
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+/// The committed stance head, unless `$QUOTESTANCE_STANCE_DIR` names another.
+pub fn default_stance_dir() -> PathBuf {
+    std::env::var_os("QUOTESTANCE_STANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join("stance"))
+}
+
+/// Detection and attribution of one article: the model-free stages.
+pub fn analyse(text: &str) -> (Document, Attribution) {
+    let doc = Document::new(text);
+    let quotes = detect(&doc);
+    let attribution = attribute(&doc, &quotes);
+    (doc, attribution)
+}
+
+pub struct Pipeline {
+    pub encoder: Encoder,
+    pub stance: StanceModel,
+}
+
+impl Pipeline {
+    pub fn load(model_dir: Option<&Path>, stance_dir: &Path) -> Result<Pipeline> {
+        let encoder = match model_dir {
+            Some(dir) => Encoder::load(dir)?,
+            None => Encoder::load_default()?,
+        };
+        let stance = StanceModel::load(stance_dir)?;
+        Ok(Pipeline { encoder, stance })
+    }
+
+    /// Labels the quotes of each article. The input's own quotes and entities,
+    /// if any, are replaced; id, title and text are kept.
+    pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
+        let analysed: Vec<(Document, Attribution)> = articles.iter().map(|a| analyse(&a.text)).collect();
+        // One stance batch for all quotes of all articles, so the encoder sees
+        // full, length-sorted batches.
+        let mut inputs: Vec<StanceInput> = Vec::new();
+        for (doc, attribution) in &analysed {
+            for q in &attribution.quotes {
+                inputs.push(input_for(doc, q.quote.span.start, q.quote.span.end));
+            }
+        }
+        let probs = self.stance.predict(&self.encoder, &inputs)?;
+        let mut next = 0;
+        let mut out = Vec::with_capacity(articles.len());
+        for (article, (doc, attribution)) in articles.iter().zip(&analysed) {
+            let n = attribution.quotes.len();
+            out.push(to_article(article, doc, attribution, &probs[next..next + n]));
+            next += n;
+        }
+        Ok(out)
+    }
+
+    /// The stance of given quote spans (e.g. gold quotes), read the same way.
+    pub fn stance_of_spans(&self, text: &str, spans: &[(usize, usize)]) -> Result<Vec<StanceLabel>> {
+        let doc = Document::new(text);
+        let inputs: Vec<StanceInput> = spans.iter().map(|&(s, e)| input_for(&doc, s, e)).collect();
+        Ok(self.stance.predict(&self.encoder, &inputs)?.iter().map(label_of).collect())
+    }
+}
+
+fn text_span(doc: &Document, span: Span) -> TextSpan {
+    TextSpan { start: span.start, end: span.end, text: doc.slice(span).to_string() }
+}
+
+/// A stable, readable id for a speaker: its name as a lower-case slug.
+fn entity_id(name: &str, taken: &[String]) -> String {
+    let mut slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    if slug.is_empty() {
+        slug = "speaker".into();
+    }
+    let mut id = slug.clone();
+    let mut n = 2;
+    while taken.contains(&id) {
+        id = format!("{slug}_{n}");
+        n += 1;
+    }
+    id
+}
+
+/// Writes a pipeline result in the GUIDELINES.md shape.
+pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, probs: &[[f32; 3]]) -> Article {
+    let mut ids: Vec<String> = Vec::new();
+    let mut entities = Vec::new();
+    for s in &attribution.speakers {
+        let id = entity_id(&s.name, &ids);
+        ids.push(id.clone());
+        entities.push(Entity { id, name: s.name.clone(), entity_type: s.entity_type, aliases: s.aliases.clone() });
+    }
+    let quotes = attribution
+        .quotes
+        .iter()
+        .zip(probs)
+        .enumerate()
+        .map(|(i, (q, p))| QuoteRecord {
+            id: format!("q{}", i + 1),
+            kind: q.quote.kind,
+            start: q.quote.span.start,
+            end: q.quote.span.end,
+            text: doc.slice(q.quote.span).to_string(),
+            speaker: q.speaker.map(|s| ids[s].clone()),
+            mention: q.mention.map(|m| text_span(doc, m)),
+            cue: q.cue.map(|c| text_span(doc, c)),
+            stance: Some(label_of(p)),
+            stance_scores: Some(StanceScores::from_probs(*p)),
+            sieve: q.sieve.map(|s| s.as_str().to_string()),
+        })
+        .collect();
+    Article { id: input.id.clone(), title: input.title.clone(), text: input.text.clone(), entities, quotes }
+}
+
+/// One line per quote: speaker, stance, kind and the quote, for people to read.
+pub fn table(articles: &[Article]) -> String {
+    let mut s = String::new();
+    for a in articles {
+        s += &format!("== {} ({} quotes)\n", a.id, a.quotes.len());
+        s += &format!("{:<44} {:<8} {:<8} quote\n", "speaker", "stance", "kind");
+        for q in &a.quotes {
+            let speaker = q
+                .speaker
+                .as_ref()
+                .and_then(|id| a.entities.iter().find(|e| &e.id == id))
+                .map(|e| e.name.as_str())
+                .unwrap_or("(unknown)");
+            let stance = q.stance.map(|l| l.as_str()).unwrap_or("-");
+            let kind = match q.kind {
+                crate::article::QuoteKind::Direct => "direct",
+                crate::article::QuoteKind::Indirect => "indirect",
+            };
+            let text: String = q.text.replace('\n', " ");
+            let text = if text.chars().count() > 90 { text.chars().take(87).collect::<String>() + "..." } else { text };
+            s += &format!("{:<44} {:<8} {:<8} {}\n", truncate(speaker, 44), stance, kind, text);
+        }
+        s += "\n";
+    }
+    s
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_has_the_guidelines_shape_and_valid_spans() {
+        let text = "\"We will win,\" Mr Kerry said. Zarif said strikes alone would fail.";
+        let input = Article::from_text("t", text.to_string()).unwrap();
+        let (doc, attribution) = analyse(text);
+        let probs = vec![[0.2, 0.5, 0.3]; attribution.quotes.len()];
+        let out = to_article(&input, &doc, &attribution, &probs);
+        out.validate().unwrap();
+        assert_eq!(out.quotes.len(), 2);
+        assert!(out.quotes.iter().all(|q| q.stance == Some(StanceLabel::Oppose)));
+        let speakers: Vec<&str> = out.entities.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(speakers, vec!["Mr Kerry", "Zarif"]);
+        assert_eq!(out.quotes[0].speaker.as_deref(), Some("mr_kerry"));
+    }
+
+    #[test]
+    fn entity_ids_are_unique_slugs() {
+        let taken = vec!["john_kerry".to_string()];
+        assert_eq!(entity_id("John Kerry", &taken), "john_kerry_2");
+        assert_eq!(entity_id("the U.S. State Dept.", &[]), "the_u_s_state_dept");
+    }
+}

@@ -1,0 +1,903 @@
+//! Quote detection: direct quotes (words inside quotation marks, in any house
+//! style) and indirect quotes (the content clause of a communication cue), as
+//! GUIDELINES.md "What is a quote" defines them.
+
+use crate::article::QuoteKind;
+use crate::cues::{find_cues, Cue, CueKind};
+use crate::document::{Document, Span, TokenKind};
+
+/// A detected quote. `cue` is set for indirect quotes, whose detection starts
+/// from their cue; attribution finds the cues of direct quotes itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteSpan {
+    pub kind: QuoteKind,
+    pub span: Span,
+    pub cue: Option<Cue>,
+    /// Where the source stands relative to the quote, when detection knows it.
+    pub source_side: Option<SourceSide>,
+    /// For transcript turns: the speaker label (`SECRETARY KERRY`) of the turn.
+    pub label: Option<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceSide {
+    /// `X said (that) CONTENT`, `According to X, CONTENT`, `X: CONTENT`
+    Before,
+    /// `CONTENT, X said`, `CONTENT, according to X`
+    After,
+}
+
+/// Finds all quotes of a document, ordered by start (direct before indirect at
+/// the same start).
+pub fn detect(doc: &Document) -> Vec<QuoteSpan> {
+    let mut quotes = detect_direct(doc);
+    let indirect = detect_indirect(doc, &quotes);
+    quotes.extend(indirect);
+    quotes.sort_by_key(|q| (q.span.start, q.kind == QuoteKind::Indirect, q.span.end));
+    quotes
+}
+
+// ---------------------------------------------------------------------------
+// Direct quotes
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// “ ” „ " and « » ‹ ›: marks that never double as apostrophes.
+    Double,
+    /// ‘ ’ ': British style, told apart from apostrophes by context.
+    Single,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Open,
+    Close,
+    /// A straight mark whose context fits both.
+    Either,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    pos: usize,
+    family: Family,
+    role: Role,
+}
+
+fn is_open_context(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => c.is_whitespace() || matches!(c, '(' | '[' | '{' | '-' | '—' | '–' | '/' | ':' | '“' | '‘' | '«' | '"' | '\''),
+    }
+}
+
+fn is_close_context(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => {
+            c.is_whitespace()
+                || matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '-' | '—' | '–' | '”' | '’' | '»' | '"' | '\'' | '…')
+        }
+    }
+}
+
+/// Whether a single mark at `i` is an elision rather than an opening quote:
+/// `'90s`, `'em`, `'til`, `rock 'n' roll`.
+fn is_elision(doc: &Document, i: usize) -> bool {
+    let rest: String = (i + 1..i + 5).filter_map(|j| doc.char_at(j)).collect();
+    let lower = rest.to_lowercase();
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    if digits == 2 && rest.chars().nth(2).is_none_or(|c| !c.is_alphanumeric() || c == 's') {
+        return true;
+    }
+    ["em ", "til ", "cause ", "n' ", "n’ "].iter().any(|e| lower.starts_with(e)) || lower == "n'" || lower == "n’"
+}
+
+/// Collects the quotation marks of one paragraph with their likely roles.
+fn marks_in(doc: &Document, para: Span) -> Vec<Mark> {
+    let mut marks = Vec::new();
+    for i in para.start..para.end {
+        let c = doc.char_at(i).unwrap_or(' ');
+        let prev = if i > para.start { doc.char_at(i - 1) } else { None };
+        let next = if i + 1 < para.end { doc.char_at(i + 1) } else { None };
+        let mark = match c {
+            '“' | '„' | '«' | '‹' => Some((Family::Double, Role::Open)),
+            '”' | '»' | '›' => Some((Family::Double, Role::Close)),
+            '"' => {
+                let open = is_open_context(prev) && next.is_some_and(|n| !n.is_whitespace());
+                let close = is_close_context(next) && prev.is_some_and(|p| !p.is_whitespace());
+                match (open, close) {
+                    (true, false) => Some((Family::Double, Role::Open)),
+                    (false, true) => Some((Family::Double, Role::Close)),
+                    _ => Some((Family::Double, Role::Either)),
+                }
+            }
+            '‘' | '\'' | '’' => {
+                let letter_before = prev.is_some_and(char::is_alphanumeric);
+                let letter_after = next.is_some_and(char::is_alphanumeric);
+                if letter_before && letter_after {
+                    None // Iran's, don’t
+                } else if is_open_context(prev) && next.is_some_and(|n| !n.is_whitespace()) && c != '’' {
+                    if is_elision(doc, i) {
+                        None
+                    } else {
+                        Some((Family::Single, Role::Open))
+                    }
+                } else if c == '‘' {
+                    None
+                } else if prev.is_some_and(|p| !p.is_whitespace()) && is_close_context(next) {
+                    Some((Family::Single, Role::Close))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some((family, role)) = mark {
+            marks.push(Mark { pos: i, family, role });
+        }
+    }
+    marks
+}
+
+/// A pair of marks, or an opening mark whose quote runs to the paragraph's end.
+#[derive(Debug, Clone, Copy)]
+struct MarkedSpan {
+    open: usize,
+    /// Position of the closing mark, or `None` when the paragraph ends first.
+    close: Option<usize>,
+}
+
+/// Pairs the marks of one family in a paragraph, left to right. An opening
+/// mark met while another is open means the first was never closed (a typo in
+/// the copy): it is closed where the next one opens, so one bad mark costs at
+/// most one quote.
+fn pair_marks(marks: &[Mark], family: Family) -> (Vec<MarkedSpan>, Vec<usize>) {
+    let mut pairs = Vec::new();
+    let mut stray_closes = Vec::new();
+    let mut open: Option<usize> = None;
+    for m in marks.iter().filter(|m| m.family == family) {
+        match (open, m.role) {
+            (None, Role::Open | Role::Either) => open = Some(m.pos),
+            (None, Role::Close) => stray_closes.push(m.pos),
+            (Some(o), Role::Close | Role::Either) => {
+                pairs.push(MarkedSpan { open: o, close: Some(m.pos) });
+                open = None;
+            }
+            (Some(o), Role::Open) => {
+                if family == Family::Double {
+                    pairs.push(MarkedSpan { open: o, close: Some(m.pos) });
+                }
+                // A single opening mark inside an open single quote is more
+                // likely a stray apostrophe than a new quote: drop the older one.
+                open = Some(m.pos);
+            }
+        }
+    }
+    if let Some(o) = open {
+        pairs.push(MarkedSpan { open: o, close: None });
+    }
+    (pairs, stray_closes)
+}
+
+/// Words before an opening mark that make the marked words a name, title or
+/// scare quote rather than anybody's words.
+const NAMING_WORDS: &[&str] = &[
+    "so-called", "self-proclaimed", "self-styled", "self-declared", "dubbed", "nicknamed", "named",
+    "titled", "entitled", "codenamed", "code-named", "frigate", "carrier", "newsletter", "book",
+    "film", "documentary", "programme", "program", "show", "magazine", "newspaper", "operation",
+    "slogan", "hashtag", "term", "word", "phrase", "banner", "label", "motto",
+];
+const NAMING_PHRASES: &[&[&str]] = &[&["known", "as"], &["billed", "as"], &["author", "of"], &["co-author", "of"]];
+const CALL_FORMS: &[&str] = &["call", "calls", "called", "calling", "term", "terms", "termed", "brand", "branded", "brands"];
+const SMALL_WORDS: &[&str] = &["of", "the", "a", "an", "and", "in", "on", "to", "for", "at", "by", "or", "with", "from", "vs"];
+
+/// Lower-cased words of the sentence before char offset `pos`, nearest first.
+fn words_before(doc: &Document, pos: usize, max: usize) -> Vec<String> {
+    let sentence = &doc.sentences[doc.sentence_at(pos)];
+    let (first, _) = sentence.tokens;
+    let upto = doc.tokens.partition_point(|t| t.span.end <= pos);
+    (first..upto)
+        .rev()
+        .filter(|&t| doc.tokens[t].kind != TokenKind::Punct || doc.token_text(t) == ",")
+        .take(max)
+        .map(|t| doc.token_text(t).to_lowercase())
+        .collect()
+}
+
+/// Whether the quoted words are a name, title or scare quote (not a quote).
+fn is_name_or_title(doc: &Document, content: Span, standalone: bool) -> bool {
+    if standalone {
+        return false; // a quoted subheading is somebody's words (GUIDELINES.md)
+    }
+    let (a, b) = doc.tokens_in(content);
+    let words: Vec<&str> = (a..b).filter(|&t| doc.tokens[t].kind != TokenKind::Punct).map(|t| doc.token_text(t)).collect();
+    let before = words_before(doc, content.start, 4);
+    if before.first().is_some_and(|w| NAMING_WORDS.contains(&w.as_str())) {
+        return true;
+    }
+    if NAMING_PHRASES.iter().any(|p| before.len() >= 2 && before[1] == p[0] && before[0] == p[1]) {
+        return true;
+    }
+    // `what it calls "moderate" militants`, `calls Islamic State «Daesh»`: a call
+    // verb just before a short marked name.
+    let near_call = before.iter().take(3).enumerate().any(|(k, w)| {
+        CALL_FORMS.contains(&w.as_str()) && before[..k].iter().all(|x| x.chars().next().is_some_and(char::is_alphabetic))
+    });
+    if near_call && words.len() <= 3 {
+        return true;
+    }
+    // Titles of shows, books and operations: every content word capitalised,
+    // after a possessive (`CNN's "State of the Union"`) or three words long.
+    let capitalised = words.len() >= 2
+        && words
+            .iter()
+            .all(|w| SMALL_WORDS.contains(&w.to_lowercase().as_str()) || w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()))
+        && words.iter().any(|w| !SMALL_WORDS.contains(&w.to_lowercase().as_str()));
+    let after_possessive = before.first().is_some_and(|w| w == "'s" || w == "’s" || w.ends_with("'s") || w.ends_with("’s"));
+    capitalised && (after_possessive || words.len() >= 3 && !has_sentence_punct(doc.slice(content)))
+}
+
+fn has_sentence_punct(s: &str) -> bool {
+    s.trim_end_matches(['.', ',', '!', '?']).contains(['.', '!', '?', ','])
+        || s.ends_with(['!', '?'])
+        || s.split_whitespace().count() > 6
+}
+
+fn detect_direct(doc: &Document) -> Vec<QuoteSpan> {
+    let mut out = Vec::new();
+    let transcript = transcript_turns(doc);
+    for (p, para) in doc.paragraphs.iter().enumerate() {
+        if let Some(turn) = transcript.iter().find(|t| t.paragraph == p) {
+            out.push(QuoteSpan {
+                kind: QuoteKind::Direct,
+                span: turn.content,
+                cue: None,
+                source_side: Some(SourceSide::Before),
+                label: turn.label,
+            });
+            continue;
+        }
+        let marks = marks_in(doc, *para);
+        let next_opens = doc.paragraphs.get(p + 1).is_some_and(|next| {
+            marks_in(doc, *next).first().is_some_and(|m| m.pos == next.start && m.role != Role::Close)
+        });
+        let (doubles, _) = pair_marks(&marks, Family::Double);
+        let (singles, _) = pair_marks(&marks, Family::Single);
+        let mut spans: Vec<(MarkedSpan, Family)> = Vec::new();
+        for d in &doubles {
+            spans.push((*d, Family::Double));
+        }
+        for s in &singles {
+            // An unclosed single mark is far more often an apostrophe than a
+            // quote, unless the paragraph opens with it (multi-paragraph quote).
+            if s.close.is_none() && !(s.open == para.start && next_opens) {
+                continue;
+            }
+            spans.push((*s, Family::Single));
+        }
+        // Keep only outermost spans: quotes nested in quotes are not records.
+        let end_of = |m: &MarkedSpan| m.close.unwrap_or(para.end);
+        spans.sort_by_key(|(m, _)| (m.open, std::cmp::Reverse(end_of(m))));
+        let mut kept: Vec<(MarkedSpan, Family)> = Vec::new();
+        for (m, f) in spans {
+            if let Some((last, _)) = kept.last() {
+                if m.open < end_of(last) {
+                    continue;
+                }
+            }
+            kept.push((m, f));
+        }
+        for (m, _) in kept {
+            let content = match m.close {
+                Some(c) => Span::new(m.open + 1, c),
+                None => {
+                    // Unclosed: a multi-paragraph quote continues in the next
+                    // paragraph; otherwise the quote runs to the end of its
+                    // paragraph and no further.
+                    Span::new(m.open + 1, para.end)
+                }
+            };
+            let content = doc.trim(content);
+            if content.is_empty() || !doc.slice(content).chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let standalone = m.open == para.start && m.close.is_none_or(|c| c + 1 >= para.end - 1);
+            if is_name_or_title(doc, content, standalone) {
+                continue;
+            }
+            out.push(QuoteSpan { kind: QuoteKind::Direct, span: content, cue: None, source_side: None, label: None });
+        }
+    }
+    out
+}
+
+struct TranscriptTurn {
+    paragraph: usize,
+    label: Option<Span>,
+    content: Span,
+}
+
+/// Transcript turns: paragraphs opening with a speaker label in capitals
+/// (`SECRETARY KERRY:`, `Q:`), and the unlabeled paragraphs that continue a turn.
+/// Only articles with at least two labels are read as transcripts.
+fn transcript_turns(doc: &Document) -> Vec<TranscriptTurn> {
+    let labels: Vec<Option<(Span, Span)>> = doc.paragraphs.iter().map(|p| speaker_label(doc, *p)).collect();
+    if labels.iter().flatten().count() < 2 {
+        return Vec::new();
+    }
+    let mut turns = Vec::new();
+    let mut in_turn = false;
+    for (i, para) in doc.paragraphs.iter().enumerate() {
+        match labels[i] {
+            Some((label, content)) => {
+                turns.push(TranscriptTurn { paragraph: i, label: Some(label), content });
+                in_turn = true;
+            }
+            None if in_turn => {
+                // A continuation paragraph; a heading-like line ends the transcript.
+                let text = doc.slice(*para);
+                if text.ends_with(['.', '?', '!', '"', '”']) && text.split_whitespace().count() > 3 {
+                    turns.push(TranscriptTurn { paragraph: i, label: None, content: *para });
+                } else {
+                    in_turn = false;
+                }
+            }
+            None => {}
+        }
+    }
+    turns
+}
+
+/// `LABEL: text` where the label is `Q`, `A` or one to four words in capitals.
+fn speaker_label(doc: &Document, para: Span) -> Option<(Span, Span)> {
+    let text = doc.slice(para);
+    let colon = text.find(':')?;
+    let label = &text[..colon];
+    let words: Vec<&str> = label.split_whitespace().collect();
+    let is_label = matches!(label, "Q" | "A")
+        || (!words.is_empty()
+            && words.len() <= 4
+            && words.iter().all(|w| w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase))
+            && label.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+    if !is_label {
+        return None;
+    }
+    let label_chars = label.chars().count();
+    let label_span = Span::new(para.start, para.start + label_chars);
+    let content = doc.trim(Span::new(para.start + label_chars + 1, para.end));
+    (!content.is_empty()).then_some((label_span, content))
+}
+
+// ---------------------------------------------------------------------------
+// Indirect quotes
+
+/// Words between a cue and its clause that are not part of the clause:
+/// time and place adverbials, audiences of `told`, the manner of saying.
+const ADVERBIAL_WORDS: &[&str] = &[
+    "on", "in", "at", "by", "during", "late", "early", "earlier", "later", "last", "this", "next",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday",
+    "today", "tonight", "afterwards", "then", "also", "again", "repeatedly", "publicly", "privately",
+    "week", "month", "year", "morning", "afternoon", "evening", "night", "a", "an", "the", "his",
+    "her", "their", "its", "statement", "interview", "speech", "address", "briefing", "conference",
+    "news", "press", "twitter", "facebook", "blog", "telephone", "phone", "video", "message",
+    "letter", "english", "arabic", "french", "televised", "joint", "written", "separate", "recent",
+    "brief", "daily", "weekly", "radio", "television", "tv", "email", "emailed", "post", "posting",
+    "report", "strike", "with", "to", "reporters", "journalists", "told", "once", "further",
+];
+
+const AUDIENCE_WORDS: &[&str] = &[
+    "reporters", "journalists", "lawmakers", "delegates", "supporters", "them", "him", "her", "me",
+    "us", "you", "mps", "parliament", "senators", "congress", "diplomats", "worshippers",
+    "followers", "ministers", "students", "troops", "soldiers", "crowd", "audience", "viewers",
+    "listeners", "the", "a", "an", "his", "her", "their", "its", "state", "television", "radio",
+    "newspaper", "news", "agency", "channel", "broadcaster", "public", "packed", "chamber",
+    "house", "assembly", "council", "committee", "conference", "hearing", "media", "weekly",
+    "daily", "twice-yearly", "german", "french", "italian", "syrian", "lebanese", "iranian",
+    "press", "bishops", "bishops'", "security", "general", "un",
+];
+
+/// Words after a comma that end an indirect clause (`..., but insisted`, `..., saying`).
+const CLAUSE_ENDERS: &[&str] = &["but", "while", "whereas", "although", "though", "as", "before", "after", "amid", "according"];
+
+/// Auxiliaries and conjunctions that show a clause has begun without `that`.
+const CLAUSE_STARTED: &[&str] = &[
+    "would", "will", "could", "can", "should", "must", "may", "might", "is", "was", "were", "are",
+    "has", "had", "have", "did", "does", "do", "but", "and", "wo", "won't", "isn't", "wasn't",
+];
+
+const DETERMINERS: &[&str] = &["the", "a", "an", "his", "her", "their", "its"];
+
+const WH_WORDS: &[&str] = &["what", "whether", "how", "why", "when", "where", "who", "if"];
+
+fn lower(doc: &Document, t: usize) -> String {
+    doc.token_text(t).to_lowercase()
+}
+
+fn is_open_mark(c: char) -> bool {
+    matches!(c, '"' | '“' | '‘' | '\'' | '«' | '„' | '‹')
+}
+
+fn is_cap_word(doc: &Document, t: usize) -> bool {
+    doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).chars().next().is_some_and(char::is_uppercase)
+}
+
+fn detect_indirect(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
+    let cues = find_cues(doc);
+    let in_direct = |span: Span| direct.iter().any(|d| d.span.contains(span) || d.span.overlaps(span));
+    let mut out: Vec<QuoteSpan> = Vec::new();
+    for cue in &cues {
+        if !cue.takes_clause() || in_direct(cue.span) {
+            continue;
+        }
+        // Reported speech nested inside another indirect span is not a record.
+        if out.iter().any(|q| q.span.overlaps(cue.span)) {
+            continue;
+        }
+        let sentence = &doc.sentences[doc.sentence_at(doc.tokens[cue.token].span.start)];
+        let found = if cue.kind == CueKind::AccordingTo {
+            according_to_clause(doc, cue, sentence.tokens)
+        } else {
+            clause_before(doc, cue, sentence.tokens).or_else(|| clause_after(doc, cue, sentence.tokens))
+        };
+        let Some((span, side)) = found else { continue };
+        let span = trim_clause(doc, span);
+        if doc.tokens_in(span).1 - doc.tokens_in(span).0 < 3 {
+            continue;
+        }
+        // A clause that is one whole direct quote is that quote, not an indirect one.
+        if direct.iter().any(|d| d.span.start <= span.start + 1 && d.span.end + 2 >= span.end) {
+            continue;
+        }
+        if out.iter().any(|q| q.span.overlaps(span)) {
+            continue;
+        }
+        out.push(QuoteSpan { kind: QuoteKind::Indirect, span, cue: Some(cue.clone()), source_side: Some(side), label: None });
+    }
+    out.extend(colon_headlines(doc, direct));
+    out.sort_by_key(|q| q.span.start);
+    out
+}
+
+/// `X said (on Tuesday) (that) CLAUSE`, `X told reporters CLAUSE`.
+fn clause_after(doc: &Document, cue: &Cue, (_, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+    let mut t = cue.token + 1;
+    if t >= sent_end {
+        return None;
+    }
+    // `that` within a short distance settles where the clause starts.
+    let mut that_at = None;
+    for k in t..(t + 14).min(sent_end) {
+        let w = lower(doc, k);
+        if w == "that" {
+            that_at = Some(k);
+            break;
+        }
+        let c = doc.char_at(doc.tokens[k].span.start).unwrap_or(' ');
+        if is_open_mark(c) || matches!(w.as_str(), "." | ";" | ":" | "!" | "?") || (w == "," && k > t && cue.lemma() != "tell") {
+            break;
+        }
+        // The clause has already begun: `said the coalition would stand ... but insisted that`.
+        if CLAUSE_STARTED.contains(&w.as_str()) || (k > t && crate::cues::lemma_of(&w).is_some()) {
+            break;
+        }
+    }
+    if let Some(k) = that_at {
+        // `that` must not open a relative clause right after a noun of ours.
+        t = k + 1;
+    } else {
+        if !cue.takes_bare_clause() {
+            return None;
+        }
+        if cue.lemma() == "tell" {
+            // Skip the audience: `told reporters`, `told the BBC`, `told CNN's X`.
+            let start = t;
+            let audience = |k: usize| AUDIENCE_WORDS.contains(&lower(doc, k).as_str()) || is_cap_word(doc, k);
+            while t < sent_end && t < start + 8 && audience(t) {
+                if DETERMINERS.contains(&lower(doc, t).as_str()) && !(t + 1 < sent_end && audience(t + 1) && !DETERMINERS.contains(&lower(doc, t + 1).as_str())) {
+                    break;
+                }
+                t += 1;
+            }
+            if t == start {
+                return None;
+            }
+        }
+        // Skip time and manner adverbials (`said on Tuesday`, `said in a statement`).
+        let start = t;
+        while t < sent_end && t < start + 8 {
+            let w = lower(doc, t);
+            let is_adverbial = ADVERBIAL_WORDS.contains(&w.as_str()) && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
+                // a determiner counts only inside a prepositional phrase (`in a statement`)
+                (w == "a" || w == "an" || w == "the" || w == "his" || w == "her" || w == "their" || w == "its")
+                    && t > start
+                    && ["in", "on", "at", "during", "by", "to", "with"].contains(&lower(doc, t - 1).as_str())
+            };
+            let weekday_or_month = doc.token_text(t).chars().next().is_some_and(char::is_uppercase)
+                && ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+                    .iter()
+                    .any(|m| w.starts_with(m))
+                && t > start;
+            if is_adverbial || weekday_or_month || (doc.tokens[t].kind == TokenKind::Number && t > start) {
+                t += 1;
+            } else {
+                break;
+            }
+        }
+        // Give back a preposition that actually starts the clause's subject
+        // (`said on Tuesday in Baghdad` is fine, `said in Syria IS is weak` rare).
+        if t < sent_end && lower(doc, t) == "," {
+            return None; // `said, "..."` introduces a direct quote
+        }
+        if t > start && t < sent_end && ["in", "on", "at", "by", "to", "with", "during"].contains(&lower(doc, t - 1).as_str()) {
+            return None;
+        }
+    }
+    if t >= sent_end {
+        return None;
+    }
+    let first = lower(doc, t);
+    // Directives and nominal objects are not reported speech.
+    if matches!(first.as_str(), "to" | "for" | "of" | "about" | "with" | ":" | "," | "." | "-" | "—" | ";" | "by" | "so") {
+        return None;
+    }
+    let c = doc.char_at(doc.tokens[t].span.start).unwrap_or(' ');
+    if doc.tokens[t].kind == TokenKind::Punct && !is_open_mark(c) {
+        return None;
+    }
+    if that_at.is_none() && WH_WORDS.contains(&first.as_str()) && cue.lemma() != "say" {
+        return None;
+    }
+    let end = clause_end(doc, t, sent_end);
+    Some((Span::new(doc.tokens[t].span.start, doc.tokens[end - 1].span.end), SourceSide::Before))
+}
+
+/// The token index just past the clause starting at `t`.
+fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
+    let mut depth_open: Option<char> = None;
+    let mut k = t;
+    while k < sent_end {
+        let w = lower(doc, k);
+        let c = doc.char_at(doc.tokens[k].span.start).unwrap_or(' ');
+        if matches!(c, '“' | '«') {
+            depth_open = Some(c);
+        } else if matches!(c, '”' | '»') {
+            depth_open = None;
+        } else if c == '"' {
+            depth_open = if depth_open.is_some() { None } else { Some(c) };
+        }
+        if depth_open.is_none() {
+            if w == ";" {
+                return k;
+            }
+            if (w == "," || w == "-" || w == "—" || w == "–") && k + 1 < sent_end {
+                let next = lower(doc, k + 1);
+                if CLAUSE_ENDERS.contains(&next.as_str())
+                    || (next.ends_with("ing") && !matches!(next.as_str(), "including" | "during" | "nothing" | "something" | "anything" | "everything" | "bring" | "thing" | "king" | "spring" | "ring" | "morning" | "evening" | "sing" | "beijing"))
+                    || ends_with_inverted_cue(doc, k + 1, sent_end)
+                {
+                    return k;
+                }
+                if next == "and" && k + 2 < sent_end && crate::cues::lemma_of(doc.token_text(k + 2)).is_some() {
+                    return k;
+                }
+            }
+            // `... the loss was a setback but insisted ...`
+            if (w == "but" || w == "and") && k + 1 < sent_end && k > t {
+                let next = doc.token_text(k + 1);
+                let next2 = if k + 2 < sent_end { doc.token_text(k + 2) } else { "" };
+                let is_cue = |s: &str| crate::cues::lemma_of(s).is_some_and(|l| l != "call" && l != "report");
+                if (is_cue(next) && lower(doc, k + 1) != "saying" && next.ends_with("ed") || ["said", "told", "says", "insisted", "added", "warned"].contains(&next))
+                    || (next == "also" && is_cue(next2))
+                {
+                    return k;
+                }
+            }
+        }
+        k += 1;
+    }
+    sent_end
+}
+
+/// Whether tokens `[k, sent_end)` read `SOURCE said [adverbials]` or
+/// `said SOURCE`: an attribution that ends the sentence and opens no clause.
+fn ends_with_inverted_cue(doc: &Document, k: usize, sent_end: usize) -> bool {
+    let n = sent_end - k;
+    if n == 0 || n > 16 {
+        return false;
+    }
+    let Some(j) = (k..sent_end).find(|&j| crate::cues::lemma_of(doc.token_text(j)).is_some()) else { return false };
+    let lemma = crate::cues::lemma_of(doc.token_text(j)).unwrap_or("");
+    if !INVERTED_LEMMAS.contains(&lemma) || j - k > 12 {
+        return false;
+    }
+    // Drop the sentence's final punctuation and closing marks.
+    let mut end = sent_end;
+    while end > j + 1 && doc.tokens[end - 1].kind == TokenKind::Punct && doc.token_text(end - 1) != "," {
+        end -= 1;
+    }
+    let tail: Vec<String> = (j + 1..end).map(|x| lower(doc, x)).collect();
+    if tail.iter().any(|w| matches!(w.as_str(), "that" | "," | "-" | "—" | "–" | ";" | ":")) {
+        return false;
+    }
+    if j == k {
+        // `said the minister`: the tail is the source.
+        let clause_like = tail.iter().any(|w| CLAUSE_STARTED.contains(&w.as_str()) || crate::cues::lemma_of(w).is_some());
+        return !tail.is_empty() && tail.len() <= 8 && !clause_like;
+    }
+    // `the minister said on Tuesday`: the tail may only be adverbials or an audience.
+    (j + 1..end).all(|x| {
+        let w = lower(doc, x);
+        ADVERBIAL_WORDS.contains(&w.as_str()) || AUDIENCE_WORDS.contains(&w.as_str()) || is_cap_word(doc, x) || doc.tokens[x].kind == TokenKind::Number
+    })
+}
+
+const INVERTED_LEMMAS: &[&str] = &[
+    "say", "tell", "add", "write", "tweet", "warn", "insist", "claim", "argue", "note", "explain", "state", "stress", "confirm",
+    "acknowledge", "admit", "report", "announce", "declare", "caution", "reply", "continue", "concede", "predict", "vow", "deny",
+];
+
+/// `CLAUSE, X said.` / `CLAUSE, said X.` / `A, X said, B` (the longer part).
+fn clause_before(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+    // Find the comma (or dash) that opens the cue's clause.
+    let mut k = cue.token;
+    let mut boundary = None;
+    while k > sent_start {
+        k -= 1;
+        let w = doc.token_text(k);
+        if matches!(w, "," | "-" | "—" | "–") {
+            boundary = Some(k);
+            break;
+        }
+        if doc.tokens[k].kind == TokenKind::Punct && doc.char_at(doc.tokens[k].span.start).is_some_and(is_open_mark) {
+            return None;
+        }
+        if k + 12 < cue.token {
+            return None;
+        }
+    }
+    let boundary = boundary?;
+    // The source between the boundary and the cue: a short noun phrase.
+    if cue.token - boundary > 12 {
+        return None;
+    }
+    if !ends_with_inverted_cue(doc, boundary + 1, sent_end) {
+        // `A, he said, B`: the cue clause is closed by another comma or dash.
+        let closer = (cue.token + 1..sent_end.min(cue.token + 8)).find(|&j| matches!(doc.token_text(j), "," | "-" | "—" | "–"))?;
+        let before = Span::new(doc.tokens[sent_start].span.start, doc.tokens[boundary].span.start);
+        let after = Span::new(doc.tokens[closer + 1].span.start.min(doc.tokens[sent_end - 1].span.end), doc.tokens[sent_end - 1].span.end);
+        if closer + 1 >= sent_end || (cue.token + 1..closer).any(|j| lower(doc, j) == "that") {
+            return None;
+        }
+        let first_after = doc.char_at(after.start).unwrap_or(' ');
+        if is_open_mark(first_after) || doc.slice(before).trim_start().starts_with(is_open_mark) {
+            return None;
+        }
+        let span = if after.len() >= before.len() { after } else { before };
+        return Some((span, SourceSide::Before));
+    }
+    let start = doc.tokens[sent_start].span.start;
+    let span = Span::new(start, doc.tokens[boundary].span.start);
+    let text = doc.slice(span);
+    if text.trim_start().starts_with(is_open_mark) && text.trim_end().ends_with(['"', '”', '’', '»', '\'']) {
+        return None; // a direct quote followed by its attribution
+    }
+    Some((strip_dateline(doc, span), SourceSide::After))
+}
+
+/// `According to X, CLAUSE.` and `CLAUSE, according to X.`
+fn according_to_clause(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+    let at_start = (sent_start..cue.token).all(|j| matches!(lower(doc, j).as_str(), "but" | "and" | "yet" | "," | "however"));
+    if at_start {
+        let comma = (cue.token + 2..sent_end).find(|&j| doc.token_text(j) == ",")?;
+        if comma + 1 >= sent_end {
+            return None;
+        }
+        let end = clause_end(doc, comma + 1, sent_end);
+        return Some((Span::new(doc.tokens[comma + 1].span.start, doc.tokens[end - 1].span.end), SourceSide::Before));
+    }
+    if cue.token > sent_start && doc.token_text(cue.token - 1) == "," {
+        let span = Span::new(doc.tokens[sent_start].span.start, doc.tokens[cue.token - 1].span.start);
+        return Some((strip_dateline(doc, span), SourceSide::After));
+    }
+    None
+}
+
+/// `Lavrov: strikes need UN approval` and `Coalition spokesman: ...` in
+/// headline-like paragraphs (short, no final full stop).
+fn colon_headlines(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
+    let mut out = Vec::new();
+    for para in &doc.paragraphs {
+        let text = doc.slice(*para);
+        if text.ends_with('.') || text.contains('\n') || text.split_whitespace().count() > 20 {
+            continue;
+        }
+        let Some(colon) = text.find(": ") else { continue };
+        let label = &text[..colon];
+        let words = label.split_whitespace().count();
+        if words == 0 || words > 4 || !label.starts_with(char::is_uppercase) || label.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+            continue;
+        }
+        let colon_at = para.start + label.chars().count();
+        let content = doc.trim(Span::new(colon_at + 1, para.end));
+        if content.is_empty() || direct.iter().any(|d| d.span.overlaps(content) && d.span.len() + 3 >= content.len()) {
+            continue;
+        }
+        let (a, b) = doc.tokens_in(Span::new(colon_at, colon_at + 1));
+        if b <= a {
+            continue;
+        }
+        let cue = Cue { span: Span::new(colon_at, colon_at + 1), token: a, kind: CueKind::Verb("say") };
+        out.push(QuoteSpan { kind: QuoteKind::Indirect, span: content, cue: Some(cue), source_side: Some(SourceSide::Before), label: None });
+    }
+    out
+}
+
+/// Drops a dateline (`WASHINGTON (Reuters) -`, `BRUSSELS (AFP) -`) from a clause start.
+fn strip_dateline(doc: &Document, span: Span) -> Span {
+    let text = doc.slice(span);
+    for sep in [" - ", " — ", " – "] {
+        if let Some(i) = text.find(sep) {
+            let head = &text[..i];
+            if head.contains('(') && head.chars().filter(|c| c.is_alphabetic()).take(3).all(char::is_uppercase) {
+                let skip = head.chars().count() + sep.chars().count();
+                return doc.trim(Span::new(span.start + skip, span.end));
+            }
+        }
+    }
+    span
+}
+
+/// Removes what GUIDELINES.md keeps out of an indirect span: surrounding
+/// space, a final full stop or comma outside quotation marks.
+fn trim_clause(doc: &Document, span: Span) -> Span {
+    let mut s = doc.trim(span);
+    while s.end > s.start {
+        let c = doc.char_at(s.end - 1).unwrap_or(' ');
+        if matches!(c, '.' | ',' | ';' | ':' | '-' | '—' | '–') || c.is_whitespace() {
+            s.end -= 1;
+        } else {
+            break;
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(QuoteKind, String)> {
+        let doc = Document::new(text);
+        detect(&doc).into_iter().map(|q| (q.kind, doc.slice(q.span).to_string())).collect()
+    }
+
+    fn directs(text: &str) -> Vec<String> {
+        found(text).into_iter().filter(|(k, _)| *k == QuoteKind::Direct).map(|(_, s)| s).collect()
+    }
+
+    fn indirects(text: &str) -> Vec<String> {
+        found(text).into_iter().filter(|(k, _)| *k == QuoteKind::Indirect).map(|(_, s)| s).collect()
+    }
+
+    #[test]
+    fn curly_double_quotes() {
+        assert_eq!(directs("“We will win,” he said."), vec!["We will win,"]);
+    }
+
+    #[test]
+    fn straight_double_quotes() {
+        assert_eq!(directs("He said: \"We will win.\" Then he left."), vec!["We will win."]);
+    }
+
+    #[test]
+    fn british_single_quotes_beside_apostrophes() {
+        assert_eq!(
+            directs("Iran's leader said it was ‘a stunt’. The '90s are over, rock 'n' roll isn't."),
+            vec!["a stunt"]
+        );
+        assert_eq!(directs("'This is part of our effort,' Mr Hammond said."), vec!["This is part of our effort,"]);
+    }
+
+    #[test]
+    fn guillemets() {
+        assert_eq!(directs("Il a dit: «Nous frapperons». Fin."), vec!["Nous frapperons"]);
+    }
+
+    #[test]
+    fn interrupted_quote_gives_two_records() {
+        assert_eq!(directs("\"A is true,\" he said, \"and B too.\""), vec!["A is true,", "and B too."]);
+    }
+
+    #[test]
+    fn multi_paragraph_quote_gives_one_record_per_paragraph() {
+        let text = "“First part of it.\n\n“Second part,” she said.";
+        assert_eq!(directs(text), vec!["First part of it.", "Second part,"]);
+    }
+
+    #[test]
+    fn nested_quotes_are_not_records() {
+        assert_eq!(directs("“Their ‘crusade’ will fail,” he said."), vec!["Their ‘crusade’ will fail,"]);
+    }
+
+    #[test]
+    fn unbalanced_mark_stays_in_its_paragraph() {
+        let text = "He said “this never closes.\n\nNext paragraph has “a real quote” here, she said.";
+        assert_eq!(directs(text), vec!["this never closes.", "a real quote"]);
+    }
+
+    #[test]
+    fn scare_quotes_titles_and_names_are_not_quotes() {
+        assert!(directs("IS proclaimed a so-called \"caliphate\" in June.").is_empty());
+        assert!(directs("The mission was dubbed «Chammal» by Paris.").is_empty());
+        assert!(directs("Speaking on CNN's \"State of the Union\" on Sunday, he left.").is_empty());
+        assert!(directs("France calls Islamic State «Daesh» now.").is_empty());
+    }
+
+    #[test]
+    fn quoted_subheading_is_a_quote() {
+        assert_eq!(directs("Intro.\n\n'Militant cult'\n\nMore text here."), vec!["Militant cult"]);
+    }
+
+    #[test]
+    fn fragment_inside_reported_speech_is_its_own_record() {
+        let f = found("Zarif warned that IS would not be \"eradicated through aerial bombardments\".");
+        assert!(f.contains(&(QuoteKind::Direct, "eradicated through aerial bombardments".into())));
+        assert!(f.contains(&(QuoteKind::Indirect, "IS would not be \"eradicated through aerial bombardments\"".into())));
+    }
+
+    #[test]
+    fn indirect_after_cue_without_that_or_full_stop() {
+        assert_eq!(indirects("Mr Obama said he will not send ground troops."), vec!["he will not send ground troops"]);
+        assert_eq!(indirects("Kerry said on Wednesday that Iran could help."), vec!["Iran could help"]);
+        assert_eq!(indirects("Le Drian told Europe 1 radio that the raids would go on."), vec!["the raids would go on"]);
+        assert_eq!(indirects("Afkham told reporters the coalition was a sham."), vec!["the coalition was a sham"]);
+    }
+
+    #[test]
+    fn indirect_inverted() {
+        assert_eq!(indirects("Ankara would stay out of combat, a Turkish official said."), vec!["Ankara would stay out of combat"]);
+        assert_eq!(indirects("The raids will continue, said the minister."), vec!["The raids will continue"]);
+    }
+
+    #[test]
+    fn indirect_interrupted_takes_the_longer_part() {
+        assert_eq!(indirects("Iran - Mr Kerry said - could help take out IS."), vec!["could help take out IS"]);
+    }
+
+    #[test]
+    fn according_to_both_ways() {
+        assert_eq!(indirects("According to the Pentagon, ten jets took part."), vec!["ten jets took part"]);
+        assert_eq!(indirects("Ten jets took part, according to the Pentagon."), vec!["Ten jets took part"]);
+    }
+
+    #[test]
+    fn indirect_stops_at_a_second_cue() {
+        assert_eq!(
+            indirects("Fabius said the coalition would stand by Iraq but insisted that force alone would fail."),
+            vec!["the coalition would stand by Iraq", "force alone would fail"]
+        );
+    }
+
+    #[test]
+    fn headlines_with_says_and_colon() {
+        assert_eq!(indirects("Kerry says Iran can help defeat IS\n\nBody."), vec!["Iran can help defeat IS"]);
+        assert_eq!(indirects("Lavrov: Western strikes lack legal basis\n\nBody text."), vec!["Western strikes lack legal basis"]);
+    }
+
+    #[test]
+    fn beliefs_actions_and_directives_are_not_quotes() {
+        assert!(found("Obama thinks the plan will work. He met Abadi.").is_empty());
+        assert!(indirects("He urged Turkey to act. She called for a buffer zone.").is_empty());
+    }
+
+    #[test]
+    fn direct_quote_with_colon_cue_is_not_also_indirect() {
+        assert_eq!(found("He added: \"There is a role for Iran.\""), vec![(QuoteKind::Direct, "There is a role for Iran.".into())]);
+    }
+
+    #[test]
+    fn transcript_turns_are_direct() {
+        let text = "Transcript\n\nQ: Will you send troops?\n\nSECRETARY CARTER: No. We will not.\n\nWe have partners there.";
+        assert_eq!(directs(text), vec!["Will you send troops?", "No. We will not.", "We have partners there."]);
+    }
+}

@@ -1,0 +1,118 @@
+//! The command line as a user meets it: bad input gives a one-line error that
+//! names the file and the problem, with a non-zero exit and no panic; good
+//! input gives valid GUIDELINES.md output.
+
+use quotestance::article::Article;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_quotestance"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("qs-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_one_line_error(out: &Output, must_contain: &[&str]) {
+    assert!(!out.status.success(), "expected failure");
+    assert_eq!(out.status.code(), Some(1), "a panic exits 101");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for s in must_contain {
+        assert!(err.contains(s), "{err:?} lacks {s:?}");
+    }
+}
+
+#[test]
+fn missing_file() {
+    let out = bin().args(["classify", "/no/such/article.txt"]).output().unwrap();
+    assert_one_line_error(&out, &["/no/such/article.txt", "no such file"]);
+}
+
+#[test]
+fn directory_without_articles() {
+    let dir = scratch("empty");
+    std::fs::write(dir.join("notes.md"), "not an article").unwrap();
+    let out = bin().args(["classify", dir.to_str().unwrap()]).output().unwrap();
+    assert_one_line_error(&out, &[dir.to_str().unwrap(), "no articles"]);
+}
+
+#[test]
+fn invalid_utf8() {
+    let dir = scratch("utf8");
+    let file = dir.join("bad.txt");
+    std::fs::write(&file, b"Kerry said \xff\xfe it works.").unwrap();
+    let out = bin().args(["classify", file.to_str().unwrap()]).output().unwrap();
+    assert_one_line_error(&out, &["bad.txt", "invalid UTF-8 at byte 11"]);
+}
+
+#[test]
+fn malformed_json() {
+    let dir = scratch("json");
+    let file = dir.join("broken.json");
+    std::fs::write(&file, "{\"id\": \"x\", \"text\": ").unwrap();
+    let out = bin().args(["classify", file.to_str().unwrap()]).output().unwrap();
+    assert_one_line_error(&out, &["broken.json", "malformed article JSON"]);
+}
+
+#[test]
+fn json_with_spans_outside_the_text() {
+    let dir = scratch("spans");
+    let file = dir.join("spans.json");
+    std::fs::write(&file, r#"{"id":"x","text":"Hi.","quotes":[{"id":"q1","kind":"direct","start":0,"end":9,"text":"Hi.","speaker":null,"mention":null,"cue":null,"stance":null}]}"#).unwrap();
+    let out = bin().args(["classify", file.to_str().unwrap()]).output().unwrap();
+    assert_one_line_error(&out, &["spans.json", "outside the text"]);
+}
+
+#[test]
+fn classify_writes_valid_guidelines_json_for_the_samples() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let out = bin().args(["classify", examples]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let articles: Vec<Article> = stdout.lines().map(|l| Article::from_json(l).unwrap()).collect();
+    assert_eq!(articles.len(), 2);
+    for a in &articles {
+        assert!(!a.quotes.is_empty(), "{} has no quotes", a.id);
+        for q in &a.quotes {
+            let p = q.stance_scores.expect("stance scores");
+            assert!(((p.support + p.oppose + p.neutral) - 1.0).abs() < 1e-4);
+            if let Some(s) = &q.speaker {
+                assert!(a.entities.iter().any(|e| &e.id == s), "speaker {s} not in entities");
+            }
+        }
+        assert!(a.quotes.windows(2).all(|w| w[0].start <= w[1].start), "quotes ordered by start");
+    }
+}
+
+#[test]
+fn table_names_the_speakers_of_the_seed_article() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed-kerry-iran-bbc.txt");
+    let out = bin().args(["classify", file, "--format", "table"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8(out.stdout).unwrap();
+    for name in ["John Kerry", "Khamenei", "Zarif", "Hollande"] {
+        assert!(table.contains(name), "table lacks {name}:\n{table}");
+    }
+}
+
+#[test]
+fn stdin_text_is_classified() {
+    use std::io::Write;
+    let mut child = bin()
+        .args(["classify", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all("\"We will destroy them,\" Mr Obama said.".as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let a = Article::from_json(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    assert_eq!(a.quotes.len(), 1);
+    assert_eq!(a.quotes[0].text, "We will destroy them,");
+}

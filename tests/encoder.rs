@@ -1,0 +1,67 @@
+//! The encoder against embeddings computed by Hugging Face transformers from the
+//! same weights (tests/fixtures/reference_embeddings.json, made by
+//! scripts/reference_embeddings.py). Needs the setup cache (`make setup`).
+
+use quotestance::encoder::{Encoder, DIM};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Reference {
+    texts: Vec<String>,
+    embeddings: Vec<Vec<f32>>,
+}
+
+fn reference() -> Reference {
+    let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference_embeddings.json")).unwrap();
+    serde_json::from_str(&json).unwrap()
+}
+
+fn rows(t: &tch::Tensor) -> Vec<Vec<f32>> {
+    let n = t.size()[0] as usize;
+    let flat = Vec::<f32>::try_from(t.contiguous().view(-1)).unwrap();
+    flat.chunks(flat.len() / n.max(1)).map(|c| c.to_vec()).collect()
+}
+
+#[test]
+fn embeddings_match_the_transformers_reference() {
+    let encoder = Encoder::load_default().expect("run `make setup` first");
+    let r = reference();
+    let texts: Vec<&str> = r.texts.iter().map(String::as_str).collect();
+    let ours = rows(&encoder.embed(&texts).unwrap());
+    assert_eq!(ours.len(), r.embeddings.len());
+    for (i, (a, b)) in ours.iter().zip(&r.embeddings).enumerate() {
+        assert_eq!(a.len(), DIM as usize);
+        let max_diff = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        assert!(max_diff < 1e-4, "text {i}: max abs difference {max_diff}");
+    }
+}
+
+#[test]
+fn batching_and_order_do_not_change_embeddings() {
+    let mut encoder = Encoder::load_default().expect("run `make setup` first");
+    let r = reference();
+    let texts: Vec<&str> = r.texts.iter().map(String::as_str).collect();
+    let together = rows(&encoder.embed(&texts).unwrap());
+    encoder.batch_size = 1;
+    let reversed: Vec<&str> = texts.iter().rev().copied().collect();
+    let alone = rows(&encoder.embed(&reversed).unwrap());
+    for (i, row) in together.iter().enumerate() {
+        let other = &alone[texts.len() - 1 - i];
+        let max_diff = row.iter().zip(other).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        assert!(max_diff < 1e-5, "text {i}: {max_diff}");
+    }
+}
+
+#[test]
+fn token_states_carry_char_offsets_into_the_text() {
+    let encoder = Encoder::load_default().expect("run `make setup` first");
+    let text = "Zarif warned «aerial bombardments» would fail.";
+    let states = encoder.token_states(&[text]).unwrap();
+    let s = &states[0];
+    assert_eq!(s.hidden.size(), vec![s.offsets.len() as i64, DIM]);
+    assert!(s.offsets.first().unwrap().is_none() && s.offsets.last().unwrap().is_none(), "[CLS] and [SEP] have no offsets");
+    let chars: Vec<char> = text.chars().collect();
+    let pieces: Vec<String> = s.offsets.iter().flatten().map(|&(a, b)| chars[a..b].iter().collect()).collect();
+    assert!(pieces.contains(&"«".to_string()), "{pieces:?}");
+    assert!(pieces.iter().any(|p| p == "Zarif" || p == "Za"), "{pieces:?}");
+}
