@@ -3,7 +3,7 @@
 
 use crate::article::{Article, StanceLabel};
 use crate::encoder::{convert_safetensors, Encoder};
-use crate::eval::{score, EvalCase, EvalReport};
+use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::pipeline::{default_stance_dir, table, Pipeline};
 use crate::stance::{cross_validate, examples, features, StanceMeta, StanceModel, TrainConfig};
@@ -53,6 +53,9 @@ pub enum Command {
         /// Fail (exit 1) when a figure is below its floor in this JSON file.
         #[arg(long)]
         floors: Option<PathBuf>,
+        /// Also list every missed, spurious and wrongly attributed quote.
+        #[arg(long)]
+        errors: bool,
         #[arg(long)]
         stance_model: Option<PathBuf>,
     },
@@ -87,9 +90,18 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Eval { gold, json, floors, stance_model } => {
+        Command::Eval { gold, json, floors, errors, stance_model } => {
             let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
-            let report = evaluate(&pipeline, &gold)?;
+            let (report, mistakes) = evaluate(&pipeline, &gold)?;
+            if errors {
+                for e in &mistakes {
+                    let detail = match (&e.gold, &e.predicted) {
+                        (None, None) => String::new(),
+                        (g, p) => format!(" gold={:?} predicted={:?}", g.as_deref().unwrap_or("-"), p.as_deref().unwrap_or("-")),
+                    };
+                    eprintln!("{}\t{}\t{:?}{}\t{}", e.article, e.error, e.kind, detail, e.quote.replace('\n', " "));
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -122,7 +134,7 @@ fn load_gold(dir: &Path) -> Result<Vec<Article>> {
 }
 
 /// Runs the pipeline on every gold article and scores it.
-pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path) -> Result<EvalReport> {
+pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
     let gold = load_gold(gold_dir)?;
     let predicted = pipeline.classify(&gold)?;
     let mut gold_span_stances: Vec<Vec<StanceLabel>> = Vec::new();
@@ -136,7 +148,7 @@ pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path) -> Result<EvalReport> {
         .zip(&gold_span_stances)
         .map(|((g, p), s)| EvalCase { gold: g, predicted: p, gold_span_stances: s })
         .collect();
-    Ok(score(&cases))
+    Ok((score(&cases), errors(&cases)))
 }
 
 /// Compares figures with floors (`{"direct.f1": 0.9, ...}`); lists every breach.

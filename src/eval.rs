@@ -257,6 +257,64 @@ pub fn score(cases: &[EvalCase]) -> EvalReport {
     }
 }
 
+/// One mistake of the pipeline on a gold article, for people to read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalError {
+    pub article: String,
+    /// `missed`, `spurious`, `speaker` or `stance`.
+    pub error: &'static str,
+    pub kind: QuoteKind,
+    pub gold: Option<String>,
+    pub predicted: Option<String>,
+    pub quote: String,
+}
+
+/// Every missed and spurious quote, wrong speaker and wrong stance of the cases.
+pub fn errors(cases: &[EvalCase]) -> Vec<EvalError> {
+    let mut out = Vec::new();
+    for case in cases {
+        let doc = Document::new(case.gold.text.as_str());
+        for kind in [QuoteKind::Direct, QuoteKind::Indirect] {
+            let gold: Vec<&QuoteRecord> = case.gold.quotes.iter().filter(|q| q.kind == kind).collect();
+            let pred: Vec<&QuoteRecord> = case.predicted.quotes.iter().filter(|q| q.kind == kind).collect();
+            let pairs = match_quotes(&doc, &gold, &pred);
+            let err = |error, gold: Option<String>, predicted: Option<String>, quote: &str| EvalError {
+                article: case.gold.id.clone(),
+                error,
+                kind,
+                gold,
+                predicted,
+                quote: quote.to_string(),
+            };
+            for (g, gq) in gold.iter().enumerate() {
+                if !pairs.iter().any(|&(pg, _)| pg == g) {
+                    out.push(err("missed", None, None, &gq.text));
+                }
+            }
+            for (p, pq) in pred.iter().enumerate() {
+                if !pairs.iter().any(|&(_, pp)| pp == p) {
+                    out.push(err("spurious", None, None, &pq.text));
+                }
+            }
+            for &(g, p) in &pairs {
+                let (gq, pq) = (gold[g], pred[p]);
+                let gold_entity = gq.speaker.as_deref().and_then(|id| case.gold.entities.iter().find(|e| e.id == id));
+                let pred_name = speaker_name(case.predicted, pq.speaker.as_deref());
+                if let Some(entity) = gold_entity {
+                    if !pred_name.is_some_and(|n| speaker_matches(n, entity)) {
+                        out.push(err("speaker", Some(entity.name.clone()), pred_name.map(String::from), &gq.text));
+                    }
+                }
+                if gq.stance.is_some() && gq.stance != pq.stance {
+                    let label = |l: Option<StanceLabel>| l.map(|l| l.as_str().to_string());
+                    out.push(err("stance", label(gq.stance), label(pq.stance), &gq.text));
+                }
+            }
+        }
+    }
+    out
+}
+
 impl EvalReport {
     /// The figures as `name → value`, the keys that floors refer to.
     pub fn figures(&self) -> BTreeMap<String, f64> {

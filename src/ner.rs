@@ -29,6 +29,17 @@ pub const PERSON_TITLES: &[&str] = &[
     "speaker", "sergeant", "brigadier", "marshal", "analyst", "professor", "prof", "imam", "cleric",
 ];
 
+/// Nouns that name a speaker by role: `the minister`, `a senior official`.
+pub const ROLE_WORDS: &[&str] = &[
+    "minister", "president", "secretary", "official", "officials", "spokesman", "spokeswoman",
+    "spokesperson", "leader", "commander", "general", "ambassador", "envoy", "diplomat", "chief",
+    "king", "premier", "chancellor", "senator", "lawmaker", "mp", "source", "sources", "analyst",
+    "expert", "presidency", "ministry", "government", "militants", "group", "agency", "television",
+    "tv", "media", "monitor", "observatory", "administration", "army", "military", "cleric",
+    "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
+    "spokesmen", "coalition", "pm", "fm", "chief", "boss", "head",
+];
+
 /// Head words of organisation names.
 const ORG_WORDS: &[&str] = &[
     "ministry", "department", "council", "agency", "command", "office", "house", "pentagon",

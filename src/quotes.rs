@@ -453,16 +453,26 @@ fn detect_indirect(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
         }
         out.push(QuoteSpan { kind: QuoteKind::Indirect, span, cue: Some(cue.clone()), source_side: Some(side), label: None });
     }
-    out.extend(colon_headlines(doc, direct));
+    let headlines = colon_headlines(doc, direct, &out);
+    out.extend(headlines);
     out.sort_by_key(|q| q.span.start);
     out
 }
 
 /// `X said (on Tuesday) (that) CLAUSE`, `X told reporters CLAUSE`.
-fn clause_after(doc: &Document, cue: &Cue, (_, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
     let mut t = cue.token + 1;
     if t >= sent_end {
         return None;
+    }
+    // `," said X` and `, said X, who ...`: the cue attributes what came before.
+    let cue_first = doc.tokens.partition_point(|tok| tok.span.start < cue.span.start);
+    if cue_first > sent_start {
+        let prev = doc.token_text(cue_first - 1);
+        let after_quote = prev.starts_with(['"', '”', '’', '»', '\'']);
+        if after_quote || (prev == "," && ends_with_inverted_cue(doc, cue_first, sent_end)) {
+            return None;
+        }
     }
     // `that` within a short distance settles where the clause starts.
     let mut that_at = None;
@@ -661,27 +671,62 @@ fn clause_before(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usiz
         return None;
     }
     if !ends_with_inverted_cue(doc, boundary + 1, sent_end) {
-        // `A, he said, B`: the cue clause is closed by another comma or dash.
-        let closer = (cue.token + 1..sent_end.min(cue.token + 8)).find(|&j| matches!(doc.token_text(j), "," | "-" | "—" | "–"))?;
-        let before = Span::new(doc.tokens[sent_start].span.start, doc.tokens[boundary].span.start);
-        let after = Span::new(doc.tokens[closer + 1].span.start.min(doc.tokens[sent_end - 1].span.end), doc.tokens[sent_end - 1].span.end);
-        if closer + 1 >= sent_end || (cue.token + 1..closer).any(|j| lower(doc, j) == "that") {
-            return None;
-        }
-        let first_after = doc.char_at(after.start).unwrap_or(' ');
-        if is_open_mark(first_after) || doc.slice(before).trim_start().starts_with(is_open_mark) {
-            return None;
-        }
-        let span = if after.len() >= before.len() { after } else { before };
-        return Some((span, SourceSide::Before));
+        return interrupted_clause(doc, cue, boundary, (sent_start, sent_end));
     }
-    let start = doc.tokens[sent_start].span.start;
-    let span = Span::new(start, doc.tokens[boundary].span.start);
+    let span = content_before(doc, sent_start, boundary)?;
+    Some((span, SourceSide::After))
+}
+
+/// `A, he said, B` and `A - he said - B`: the cue clause sits between two commas
+/// or dashes, holding only the source and adverbials; the span is the longer part.
+fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+    let closer = (cue.token + 1..sent_end.min(cue.token + 8)).find(|&j| matches!(doc.token_text(j), "," | "-" | "—" | "–"))?;
+    if closer + 1 >= sent_end || doc.token_text(closer) != doc.token_text(boundary) {
+        return None;
+    }
+    let only_adverbials = (cue.token + 1..closer).all(|j| {
+        let w = lower(doc, j);
+        ADVERBIAL_WORDS.contains(&w.as_str()) || AUDIENCE_WORDS.contains(&w.as_str()) || is_cap_word(doc, j)
+    });
+    if !only_adverbials {
+        return None;
+    }
+    // The part before starts at its own clause start: after `Despite X,` comes `Iran`.
+    let clause_start = (sent_start..boundary).rev().find(|&j| doc.token_text(j) == ",").map_or(sent_start, |c| c + 1);
+    if clause_start >= boundary {
+        return None;
+    }
+    let before = Span::new(doc.tokens[clause_start].span.start, doc.tokens[boundary].span.start);
+    let after = Span::new(doc.tokens[closer + 1].span.start, doc.tokens[sent_end - 1].span.end);
+    let first_after = doc.char_at(after.start).unwrap_or(' ');
+    if is_open_mark(first_after) || doc.slice(before).trim_start().starts_with(is_open_mark) {
+        return None;
+    }
+    let span = if after.len() >= before.len() { after } else { before };
+    Some((span, SourceSide::Before))
+}
+
+/// The content of an inverted attribution: the sentence up to the comma before
+/// the source, without a dateline or a leading bullet. `None` when that part is
+/// a direct quote (`"A," X said`) or an adverbial (`In a statement, X said`).
+fn content_before(doc: &Document, sent_start: usize, boundary: usize) -> Option<Span> {
+    let mut first = sent_start;
+    while first < boundary && doc.tokens[first].kind == TokenKind::Punct && !doc.char_at(doc.tokens[first].span.start).is_some_and(is_open_mark) {
+        first += 1; // bullets and dashes of lists
+    }
+    if first >= boundary {
+        return None;
+    }
+    let span = strip_dateline(doc, Span::new(doc.tokens[first].span.start, doc.tokens[boundary].span.start));
     let text = doc.slice(span);
-    if text.trim_start().starts_with(is_open_mark) && text.trim_end().ends_with(['"', '”', '’', '»', '\'']) {
-        return None; // a direct quote followed by its attribution
+    if text.starts_with(is_open_mark) {
+        return None;
     }
-    Some((strip_dateline(doc, span), SourceSide::After))
+    let first_word = text.split_whitespace().next().unwrap_or("").to_lowercase();
+    if ["in", "at", "on", "after", "before", "during", "speaking", "asked", "addressing", "following", "writing"].contains(&first_word.as_str()) {
+        return None;
+    }
+    Some(span)
 }
 
 /// `According to X, CLAUSE.` and `CLAUSE, according to X.`
@@ -696,15 +741,14 @@ fn according_to_clause(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize
         return Some((Span::new(doc.tokens[comma + 1].span.start, doc.tokens[end - 1].span.end), SourceSide::Before));
     }
     if cue.token > sent_start && doc.token_text(cue.token - 1) == "," {
-        let span = Span::new(doc.tokens[sent_start].span.start, doc.tokens[cue.token - 1].span.start);
-        return Some((strip_dateline(doc, span), SourceSide::After));
+        return content_before(doc, sent_start, cue.token - 1).map(|span| (span, SourceSide::After));
     }
     None
 }
 
 /// `Lavrov: strikes need UN approval` and `Coalition spokesman: ...` in
 /// headline-like paragraphs (short, no final full stop).
-fn colon_headlines(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
+fn colon_headlines(doc: &Document, direct: &[QuoteSpan], taken: &[QuoteSpan]) -> Vec<QuoteSpan> {
     let mut out = Vec::new();
     for para in &doc.paragraphs {
         let text = doc.slice(*para);
@@ -717,9 +761,19 @@ fn colon_headlines(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
         if words == 0 || words > 4 || !label.starts_with(char::is_uppercase) || label.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
             continue;
         }
+        if !is_speaker_label(label) {
+            continue;
+        }
         let colon_at = para.start + label.chars().count();
         let content = doc.trim(Span::new(colon_at + 1, para.end));
         if content.is_empty() || direct.iter().any(|d| d.span.overlaps(content) && d.span.len() + 3 >= content.len()) {
+            continue;
+        }
+        if taken.iter().any(|q: &QuoteSpan| q.span.overlaps(content)) {
+            continue;
+        }
+        let statement = doc.slice(content).split_whitespace().filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_lowercase())).count() >= 2;
+        if !statement {
             continue;
         }
         let (a, b) = doc.tokens_in(Span::new(colon_at, colon_at + 1));
@@ -730,6 +784,27 @@ fn colon_headlines(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
         out.push(QuoteSpan { kind: QuoteKind::Indirect, span: content, cue: Some(cue), source_side: Some(SourceSide::Before), label: None });
     }
     out
+}
+
+/// Labels of colon headlines that name no speaker.
+const NOT_SPEAKER_LABELS: &[&str] = &[
+    "live", "update", "updated", "last updated", "analysis", "watch", "video", "pictures", "photos",
+    "explainer", "breaking", "comment", "opinion", "keywords", "tags", "posted", "published", "related",
+    "read more", "see also", "photo", "image", "media caption", "more", "editorial", "timeline", "factbox",
+    "q&a", "in pictures", "in depth", "note", "source", "sources", "by",
+];
+
+/// A colon headline's label names a speaker: capitalised words (`Lavrov`,
+/// `Iraq PM`), possibly ending in a role noun (`Coalition spokesman`).
+fn is_speaker_label(label: &str) -> bool {
+    let lower = label.to_lowercase();
+    if NOT_SPEAKER_LABELS.contains(&lower.trim()) || label.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let words: Vec<&str> = label.split_whitespace().collect();
+    words.iter().enumerate().all(|(i, w)| {
+        w.starts_with(char::is_uppercase) || (i + 1 == words.len() && crate::ner::ROLE_WORDS.contains(&w.to_lowercase().as_str()))
+    })
 }
 
 /// Drops a dateline (`WASHINGTON (Reuters) -`, `BRUSSELS (AFP) -`) from a clause start.
