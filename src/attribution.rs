@@ -85,7 +85,11 @@ const ROLE_NOUNS: &[&str] = &[
 
 /// Finds the speaker of every quote.
 pub fn attribute(doc: &Document, quotes: &[QuoteSpan]) -> Attribution {
-    let names = find_names(doc);
+    // Names inside direct quotes are what speakers talk about, not speakers.
+    let names: Vec<NamedMention> = find_names(doc)
+        .into_iter()
+        .filter(|n| !quotes.iter().any(|q| q.kind == QuoteKind::Direct && q.span.contains(n.span)))
+        .collect();
     let cues = find_cues(doc);
     let mut speakers = cluster_names(doc, &names);
     let mut out: Vec<AttributedQuote> = Vec::with_capacity(quotes.len());
@@ -232,9 +236,10 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         }
         t += 1;
     }
-    let close_ok = t > after || doc.tokens.get(after).is_some();
-    if close_ok {
-        let limit = (t + 10).min(doc.tokens.len()).min(sentence_end.max(t + 10).min(doc.tokens.len()));
+    if t < doc.tokens.len() {
+        // Stay in the closing mark's sentence: the next paragraph is another statement.
+        let closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[after.min(doc.tokens.len() - 1)].span.start)].tokens.1;
+        let limit = (t + 10).min(closing_sentence_end.max(sentence_end));
         for k in t..limit {
             if let Some(cue) = cues.iter().find(|c| c.token == k) {
                 let start = cue_start_token(doc, cue);
@@ -318,19 +323,41 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
 /// name, or a role description. An appositive (`X, the Saudi envoy, said`) is
 /// skipped to reach the name before it.
 fn np_before(doc: &Document, end: usize) -> Option<Span> {
+    // `Kerry last week said`, `Kerry on Tuesday told`: step over the adverbial.
+    let mut end = end;
+    while end > 0 && (TIME_WORDS.contains(&lower(doc, end - 1).as_str()) || doc.tokens[end - 1].kind == TokenKind::Number) {
+        end -= 1;
+    }
     if end == 0 {
         return None;
     }
     if doc.token_text(end - 1) != "," {
         return np_backward(doc, end);
     }
-    // `X, a Pentagon spokesman, said`: the name before the appositive is the source.
+    // `X, a Pentagon spokesman, said` / `its president, Hadi al-Bahra, said`: of
+    // the noun phrase and its appositive, the one that is a proper name wins.
     let mut k = end - 1;
-    while k > 0 && k + 16 > end {
+    while k > 0 && k + 30 > end {
         k -= 1;
         let w = doc.token_text(k);
         if w == "," {
-            return np_backward(doc, k).or_else(|| np_span(doc, k + 1, end - 1));
+            let head = np_backward(doc, k);
+            let appositive = np_span(doc, k + 1, end - 1);
+            // A proper name: capitalised first and last words, no determiner before it.
+            let is_name = |s: Span| {
+                let words: Vec<&str> = doc.slice(s).split_whitespace().collect();
+                let first = words.first().map(|w| w.to_lowercase()).unwrap_or_default();
+                words.first().is_some_and(|w| w.starts_with(char::is_uppercase))
+                    && words.last().is_some_and(|w| w.starts_with(char::is_uppercase))
+                    && !DETERMINERS.contains(&first.as_str())
+            };
+            let relative = |s: Span| matches!(doc.slice(s).split_whitespace().next(), Some("who" | "which" | "whose" | "whom"));
+            return match (head, appositive) {
+                (Some(h), Some(a)) if !is_name(h) && is_name(a) && doc.slice(a).split_whitespace().count() <= 7 => Some(a),
+                (Some(h), _) => Some(h),
+                (None, Some(a)) if !relative(a) => Some(a),
+                (None, _) => None,
+            };
         }
         if matches!(w, "." | ";" | ":") || w.starts_with(is_quote_mark) {
             break;
@@ -339,8 +366,23 @@ fn np_before(doc: &Document, end: usize) -> Option<Span> {
     np_backward(doc, end - 1)
 }
 
+const DETERMINERS: &[&str] = &["the", "a", "an", "its", "his", "her", "their", "our", "another", "one"];
+
+/// Time words that can stand between a source and its cue.
+const TIME_WORDS: &[&str] = &[
+    "last", "week", "month", "year", "on", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "yesterday", "today", "earlier", "later", "this", "also", "then", "once",
+    "again", "night", "morning", "evening", "afternoon",
+];
+
 /// The maximal noun-phrase-like run of words ending at `end` (exclusive).
 fn np_backward(doc: &Document, end: usize) -> Option<Span> {
+    let mut end = end;
+    // `Sen. Tim Kaine (D-Va.)`: step over a parenthetical.
+    if end > 0 && doc.token_text(end - 1) == ")" {
+        let open = (end.saturating_sub(8)..end - 1).rev().find(|&k| doc.token_text(k) == "(")?;
+        end = open;
+    }
     if end == 0 {
         return None;
     }
@@ -477,22 +519,21 @@ fn resolve_mention(
         let person = PRONOUNS_PERSON.contains(&text.as_str());
         let fits = |t: EntityType| (t == EntityType::PER) == person;
         let para = doc.paragraph_at(mention.start);
-        let last_name = names.iter().rev().find(|n| n.span.end <= mention.start && fits(n.entity_type));
-        let last_speaker = recent.iter().rev().find(|(pos, s)| *pos < mention.start && fits(speakers[*s].entity_type));
-        let by_name = last_name.and_then(|n| cluster_of(doc, n, speakers).map(|c| (n.span.start, c)));
-        let pick = match (last_speaker, by_name) {
-            // A speaker of the previous paragraphs beats a name merely mentioned
-            // earlier in the same sentence, unless that name is in this paragraph.
-            (Some(&(sp, s)), Some((np, n))) => {
-                if doc.paragraph_at(np) == para && np > sp {
-                    Some(n)
-                } else {
-                    Some(s)
-                }
-            }
-            (Some(&(_, s)), None) => Some(s),
+        // Candidates: earlier speakers, and names that are the subject of their
+        // sentence (the first name in its opening words). The most recent wins;
+        // names merely mentioned (objects) are skipped, as readers skip them.
+        let last_speaker = recent.iter().rev().find(|(pos, s)| *pos < mention.start && fits(speakers[*s].entity_type)).map(|&(p, s)| (p, s));
+        let last_subject = names
+            .iter()
+            .rev()
+            .filter(|n| n.span.end <= mention.start && fits(n.entity_type) && is_subject(doc, n, names))
+            .find_map(|n| cluster_of(doc, n, speakers).map(|c| (n.span.start, c)));
+        let any_name = names.iter().rev().find(|n| n.span.end <= mention.start && fits(n.entity_type) && doc.paragraph_at(n.span.start) == para);
+        let pick = match (last_speaker, last_subject) {
+            (Some((sp, s)), Some((np, n))) => Some(if np > sp { n } else { s }),
+            (Some((_, s)), None) => Some(s),
             (None, Some((_, n))) => Some(n),
-            (None, None) => None,
+            (None, None) => any_name.and_then(|n| cluster_of(doc, n, speakers)),
         };
         return (pick, Some(Sieve::Pronoun));
     }
@@ -527,6 +568,14 @@ fn resolve_mention(
         }
     }
     (Some(description_speaker(doc, mention, speakers)), None)
+}
+
+/// Whether a name is its sentence's subject: the first name of the sentence,
+/// within its first few words.
+fn is_subject(doc: &Document, n: &NamedMention, names: &[NamedMention]) -> bool {
+    let sentence = &doc.sentences[doc.sentence_at(n.span.start)];
+    let first_in_sentence = !names.iter().any(|m| m.span.start >= sentence.span.start && m.span.start < n.span.start);
+    first_in_sentence && n.tokens.0 <= sentence.tokens.0 + 6
 }
 
 /// The nearest named person before an offset (or after it, when none is before).

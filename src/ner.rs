@@ -117,22 +117,58 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
             loop {
                 if end < last && is_capitalised(doc, end) && !NOT_NAMES.contains(&doc.token_text(end).to_lowercase().as_str()) {
                     end += 1;
-                } else if end + 1 < last
-                    && NAME_CONNECTORS.contains(&doc.token_text(end).to_lowercase().as_str())
+                    continue;
+                }
+                // `Rear Adm. John Kirby`: the full stop of an abbreviated title.
+                if end + 1 < last
+                    && doc.token_text(end) == "."
+                    && PERSON_TITLES.contains(&doc.token_text(end - 1).to_lowercase().as_str())
                     && is_capitalised(doc, end + 1)
                 {
                     end += 2;
-                } else {
-                    break;
+                    continue;
                 }
+                // Connectors, possibly chained: `Secretary of State`, `von der Leyen`, `Chief of the Defence Force`.
+                let mut k = end;
+                while k < last && (NAME_CONNECTORS.contains(&doc.token_text(k).to_lowercase().as_str()) || (k > end && doc.token_text(k) == "the")) {
+                    k += 1;
+                }
+                if k > end && k < last && k - end <= 2 && is_capitalised(doc, k) {
+                    end = k + 1;
+                    continue;
+                }
+                break;
             }
-            // All-caps headings and labels of a whole line are not names.
+            t = end;
+            if end - start == 1 && !is_single_word_name(doc, start, first, last) {
+                continue;
+            }
             let span = Span::new(doc.tokens[start].span.start, doc.tokens[end - 1].span.end);
             out.push(NamedMention { span, entity_type: type_of(doc, start, end), tokens: (start, end) });
-            t = end;
         }
     }
     out
+}
+
+/// A single capitalised word is a name unless it only opens a sentence
+/// (`Everyone`, `Wherever`) or is a demonym used as an adjective (`Iraqi forces`).
+fn is_single_word_name(doc: &Document, t: usize, sentence_first: usize, sentence_last: usize) -> bool {
+    let word = doc.token_text(t);
+    let lower = word.to_lowercase();
+    let known = PLACE_WORDS.contains(&lower.as_str()) || ORG_WORDS.contains(&lower.as_str());
+    let next_lower = t + 1 < sentence_last && doc.token_text(t + 1).chars().next().is_some_and(char::is_lowercase);
+    let next_is_cue = t + 1 < sentence_last && crate::cues::lemma_of(doc.token_text(t + 1)).is_some();
+    if !known && next_lower && !next_is_cue && ["ian", "ean", "ese", "ish", "i", "ch", "an"].iter().any(|s| lower.ends_with(s)) {
+        return false;
+    }
+    let opens_sentence = (sentence_first..t).all(|k| doc.tokens[k].kind == TokenKind::Punct);
+    if opens_sentence && !known {
+        // Keep it only if the article also writes it capitalised mid-sentence.
+        return doc.tokens.iter().enumerate().any(|(k, tok)| {
+            k != t && tok.kind == TokenKind::Word && doc.token_text(k) == word && k > 0 && doc.tokens[k - 1].kind == TokenKind::Word
+        });
+    }
+    true
 }
 
 fn is_title_start(doc: &Document, t: usize, last: usize) -> bool {
