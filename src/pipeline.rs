@@ -133,15 +133,18 @@ pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, pr
 pub fn table(articles: &[Article]) -> String {
     let mut s = String::new();
     for a in articles {
-        s += &format!("== {} ({} quotes)\n", a.id, a.quotes.len());
-        s += &format!("{:<44} {:<8} {:<8} quote\n", "speaker", "stance", "kind");
-        for q in &a.quotes {
-            let speaker = q
-                .speaker
+        let speaker_of = |q: &QuoteRecord| {
+            q.speaker
                 .as_ref()
                 .and_then(|id| a.entities.iter().find(|e| &e.id == id))
-                .map(|e| e.name.as_str())
-                .unwrap_or("(unknown)");
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| "(unknown)".to_string())
+        };
+        // The speaker column is as wide as the longest name: names are never cut.
+        let width = a.quotes.iter().map(|q| speaker_of(q).chars().count()).max().unwrap_or(0).max("speaker".len());
+        s += &format!("== {} ({} quotes)\n", a.id, a.quotes.len());
+        s += &format!("{:<width$} {:<8} {:<8} quote\n", "speaker", "stance", "kind");
+        for q in &a.quotes {
             let stance = q.stance.map(|l| l.as_str()).unwrap_or("-");
             let kind = match q.kind {
                 crate::article::QuoteKind::Direct => "direct",
@@ -149,19 +152,11 @@ pub fn table(articles: &[Article]) -> String {
             };
             let text: String = q.text.replace('\n', " ");
             let text = if text.chars().count() > 90 { text.chars().take(87).collect::<String>() + "..." } else { text };
-            s += &format!("{:<44} {:<8} {:<8} {}\n", truncate(speaker, 44), stance, kind, text);
+            s += &format!("{:<width$} {:<8} {:<8} {}\n", speaker_of(q), stance, kind, text);
         }
         s += "\n";
     }
     s
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n - 1).collect::<String>() + "…"
-    }
 }
 
 #[cfg(test)]

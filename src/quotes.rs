@@ -380,7 +380,7 @@ const ADVERBIAL_WORDS: &[&str] = &[
     "week", "month", "year", "morning", "afternoon", "evening", "night", "a", "an", "the", "his",
     "her", "their", "its", "statement", "interview", "speech", "address", "briefing", "conference",
     "news", "press", "twitter", "facebook", "blog", "telephone", "phone", "video", "message",
-    "letter", "english", "arabic", "french", "televised", "joint", "written", "separate", "recent",
+    "letter", "televised", "joint", "written", "separate", "recent",
     "brief", "daily", "weekly", "radio", "television", "tv", "email", "emailed", "post", "posting",
     "report", "strike", "with", "to", "reporters", "journalists", "told", "once", "further",
 ];
@@ -516,7 +516,10 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
         let start = t;
         while t < sent_end && t < start + 8 {
             let w = lower(doc, t);
-            let is_adverbial = ADVERBIAL_WORDS.contains(&w.as_str()) && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
+            let language = ["english", "arabic", "french", "russian", "persian", "farsi", "german", "turkish", "kurdish"].contains(&w.as_str())
+                && t > start
+                && lower(doc, t - 1) == "in";
+            let is_adverbial = language || ADVERBIAL_WORDS.contains(&w.as_str()) && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
                 // a determiner counts only inside a prepositional phrase (`in a statement`)
                 (w == "a" || w == "an" || w == "the" || w == "his" || w == "her" || w == "their" || w == "its")
                     && t > start
@@ -598,6 +601,12 @@ fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
                 let is_cue = |s: &str| crate::cues::lemma_of(s).is_some_and(|l| l != "call" && l != "report");
                 if (is_cue(next) && lower(doc, k + 1) != "saying" && next.ends_with("ed") || ["said", "told", "says", "insisted", "added", "warned"].contains(&next))
                     || (next == "also" && is_cue(next2))
+                {
+                    return k;
+                }
+                // `... but he also insisted ...`: a new subject with its own cue.
+                if ["he", "she", "they", "it", "we"].contains(&lower(doc, k + 1).as_str())
+                    && (k + 2..(k + 4).min(sent_end)).any(|j| is_cue(doc.token_text(j)) && doc.token_text(j).ends_with(['d', 's']))
                 {
                     return k;
                 }
@@ -951,6 +960,16 @@ mod tests {
             indirects("Fabius said the coalition would stand by Iraq but insisted that force alone would fail."),
             vec!["the coalition would stand by Iraq", "force alone would fail"]
         );
+    }
+
+    #[test]
+    fn indirect_keeps_a_language_adjective_and_stops_at_a_new_speaker_clause() {
+        assert_eq!(indirects("Hollande said French jets struck first."), vec!["French jets struck first"]);
+        assert_eq!(
+            indirects("Hollande said there would be more raids but he also insisted no troops would be sent."),
+            vec!["there would be more raids", "no troops would be sent"]
+        );
+        assert_eq!(indirects("The militant said in English that the hostage would die."), vec!["the hostage would die"]);
     }
 
     #[test]
