@@ -31,6 +31,14 @@ pub enum Format {
     Table,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub enum BenchTarget {
+    /// Quote detection alone, on one thread.
+    Detect,
+    /// Detection, attribution and stance.
+    Pipeline,
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Label the quotes of articles: text files, JSON articles, directories of them, or - for stdin.
@@ -65,6 +73,18 @@ pub enum Command {
         train: PathBuf,
         #[arg(long, default_value = "models/stance")]
         out: PathBuf,
+    },
+    /// Measure throughput on the sample articles (repeated): `detect` (quote
+    /// detection alone, MB/s) or `pipeline` (end to end, articles/s and words/s).
+    Bench {
+        #[arg(value_enum, default_value = "detect")]
+        what: BenchTarget,
+        /// Articles to read (files or directories).
+        #[arg(long, default_value = "examples")]
+        input: String,
+        /// Seconds to run for.
+        #[arg(long, default_value = "3")]
+        seconds: f64,
     },
     /// Convert a sentence-transformers model.safetensors to rust_model.ot (used by setup).
     ConvertModel { dir: PathBuf },
@@ -113,6 +133,13 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::TrainStance { train, out } => train_stance(cli.model_dir.as_deref(), &train, &out),
+        Command::Bench { what, input, seconds } => {
+            let articles = read_articles(&input)?;
+            match what {
+                BenchTarget::Detect => bench_detect(&articles, seconds),
+                BenchTarget::Pipeline => bench_pipeline(&load_pipeline(cli.model_dir.as_deref(), None)?, &articles, seconds),
+            }
+        }
         Command::ConvertModel { dir } => {
             let path = convert_safetensors(&dir)?;
             eprintln!("wrote {}", path.display());
@@ -199,5 +226,56 @@ fn train_stance(model_dir: Option<&Path>, train_dir: &Path, out: &Path) -> Resul
     let meta = StanceMeta { config, train_examples: inputs.len(), train_articles: articles.len(), cv_macro_f1: cv };
     model.save(out, &meta)?;
     eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
+    Ok(())
+}
+
+/// Quote detection alone, in MB of article text per second on one thread.
+fn bench_detect(articles: &[Article], seconds: f64) -> Result<()> {
+    let bytes: usize = articles.iter().map(|a| a.text.len()).sum();
+    let start = std::time::Instant::now();
+    let mut rounds = 0usize;
+    let mut quotes = 0usize;
+    while start.elapsed().as_secs_f64() < seconds {
+        for a in articles {
+            let doc = crate::document::Document::new(a.text.as_str());
+            quotes += crate::quotes::detect(&doc).len();
+        }
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let mb = (bytes * rounds) as f64 / 1e6;
+    println!(
+        "detect: {:.1} MB/s ({} articles x {} rounds, {:.2} MB in {:.2} s, {} quotes per round)",
+        mb / secs,
+        articles.len(),
+        rounds,
+        mb,
+        secs,
+        quotes / rounds.max(1)
+    );
+    Ok(())
+}
+
+/// The whole pipeline, in articles and words per second.
+fn bench_pipeline(pipeline: &Pipeline, articles: &[Article], seconds: f64) -> Result<()> {
+    let words: usize = articles.iter().map(|a| a.text.split_whitespace().count()).sum();
+    pipeline.classify(articles)?; // warm-up
+    let start = std::time::Instant::now();
+    let mut rounds = 0usize;
+    while start.elapsed().as_secs_f64() < seconds {
+        pipeline.classify(articles)?;
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "pipeline: {:.2} articles/s, {:.0} words/s ({} articles of {:.0} words on average, {} rounds in {:.2} s, {} threads)",
+        (articles.len() * rounds) as f64 / secs,
+        (words * rounds) as f64 / secs,
+        articles.len(),
+        words as f64 / articles.len() as f64,
+        rounds,
+        secs,
+        tch::get_num_threads()
+    );
     Ok(())
 }

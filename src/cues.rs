@@ -132,9 +132,22 @@ impl Cue {
     }
 }
 
+/// Every inflected form of [`SPEECH_VERBS`] mapped to its lemma, built once.
+static FORMS: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static str>> = std::sync::LazyLock::new(|| {
+    SPEECH_VERBS.iter().flat_map(|(lemma, forms)| forms.iter().map(move |f| (*f, *lemma))).collect()
+});
+
+/// The lemma of a speech verb form (`Said` → `say`), case-insensitively.
 pub fn lemma_of(word: &str) -> Option<&'static str> {
-    let lower = word.to_lowercase();
-    SPEECH_VERBS.iter().find(|(_, forms)| forms.contains(&lower.as_str())).map(|(lemma, _)| *lemma)
+    // Speech verbs are short ASCII words: skip the lower-casing for anything else.
+    if word.len() > 16 || !word.is_ascii() {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    FORMS.get(std::str::from_utf8(lower).ok()?).copied()
 }
 
 const AUXILIARIES: &[&str] = &[
@@ -211,6 +224,7 @@ mod tests {
 
     #[test]
     fn clause_taking_is_per_lemma() {
+        assert_eq!(lemma_of("Acknowledging"), Some("acknowledge"));
         let doc = Document::new("He said it. She described it. They confirmed it.");
         let cues = find_cues(&doc);
         assert!(cues[0].takes_clause() && cues[0].takes_bare_clause());

@@ -91,8 +91,9 @@ impl Document {
             sentences: Vec::new(),
             tokens: Vec::new(),
         };
-        doc.tokens = tokenize(&doc.text);
-        doc.paragraphs = split_paragraphs(&doc.text);
+        let chars: Vec<char> = doc.text.chars().collect();
+        doc.tokens = tokenize(&chars);
+        doc.paragraphs = split_paragraphs(&chars);
         doc.sentences = split_sentences(&doc);
         doc
     }
@@ -169,8 +170,7 @@ fn is_word_char(c: char) -> bool {
 
 /// Splits into words (letters and digits, with inner apostrophes, hyphens and
 /// dots as in `Iran's`, `US-led`, `U.S.`), and single punctuation marks.
-fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<char> = text.chars().collect();
+fn tokenize(chars: &[char]) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -212,8 +212,7 @@ fn tokenize(text: &str) -> Vec<Token> {
 
 /// Paragraphs are separated by blank lines (GUIDELINES.md "Files"). A paragraph's
 /// span is trimmed of surrounding whitespace; empty paragraphs are dropped.
-fn split_paragraphs(text: &str) -> Vec<Span> {
-    let chars: Vec<char> = text.chars().collect();
+fn split_paragraphs(chars: &[char]) -> Vec<Span> {
     let mut paragraphs = Vec::new();
     let mut start = 0;
     let mut i = 0;

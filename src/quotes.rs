@@ -246,6 +246,7 @@ fn has_sentence_punct(s: &str) -> bool {
 fn detect_direct(doc: &Document) -> Vec<QuoteSpan> {
     let mut out = Vec::new();
     let transcript = transcript_turns(doc);
+    let all_marks: Vec<Vec<Mark>> = doc.paragraphs.iter().map(|p| marks_in(doc, *p)).collect();
     for (p, para) in doc.paragraphs.iter().enumerate() {
         if let Some(turn) = transcript.iter().find(|t| t.paragraph == p) {
             out.push(QuoteSpan {
@@ -257,12 +258,12 @@ fn detect_direct(doc: &Document) -> Vec<QuoteSpan> {
             });
             continue;
         }
-        let marks = marks_in(doc, *para);
+        let marks = &all_marks[p];
         let next_opens = doc.paragraphs.get(p + 1).is_some_and(|next| {
-            marks_in(doc, *next).first().is_some_and(|m| m.pos == next.start && m.role != Role::Close)
+            all_marks[p + 1].first().is_some_and(|m| m.pos == next.start && m.role != Role::Close)
         });
-        let (doubles, _) = pair_marks(&marks, Family::Double);
-        let (singles, _) = pair_marks(&marks, Family::Single);
+        let (doubles, _) = pair_marks(marks, Family::Double);
+        let (singles, _) = pair_marks(marks, Family::Single);
         let mut spans: Vec<(MarkedSpan, Family)> = Vec::new();
         for d in &doubles {
             spans.push((*d, Family::Double));
