@@ -210,9 +210,10 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue.token + 1)),
             _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
             _ if doc.slice(cue.span) == ":" => colon_label(doc, cue),
+            _ if is_participle_after_comma(doc, cue) => sentence_subject(doc, cue),
             _ => np_before(doc, cue_start_token(doc, cue)),
         };
-        return mention.map(|m| (m, cue.span));
+        return mention.filter(|m| can_name_speaker(doc, *m)).map(|m| (m, cue.span));
     }
     // A direct fragment inside an indirect quote shares its attribution.
     if let Some(outer) = all.iter().find(|o| o.kind == QuoteKind::Indirect && o.span.contains(q.span) && o.span != q.span) {
@@ -292,6 +293,29 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     None
 }
 
+/// `..., saying X`, `..., adding that X`: the speaker is the sentence's subject.
+fn is_participle_after_comma(doc: &Document, cue: &Cue) -> bool {
+    let first = cue_start_token(doc, cue);
+    doc.token_text(cue.token).ends_with("ing") && first > 0 && doc.token_text(first - 1) == ","
+}
+
+/// The subject of the cue's sentence: its first pronoun or name, when it opens
+/// the sentence (within its first words).
+fn sentence_subject(doc: &Document, cue: &Cue) -> Option<Span> {
+    let sentence = &doc.sentences[doc.sentence_at(cue.span.start)];
+    let (first, _) = sentence.tokens;
+    let limit = (first + 8).min(cue.token);
+    let start = (first..limit).find(|&t| {
+        let w = lower(doc, t);
+        PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str()) || (doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase) && !matches!(w.as_str(), "but" | "and" | "in" | "on" | "the" | "after" | "speaking" | "earlier" | "later" | "last"))
+    })?;
+    let mut end = start + 1;
+    while end < cue.token && is_np_word(doc, end) && doc.token_text(end).starts_with(char::is_uppercase) {
+        end += 1;
+    }
+    np_span(doc, start, end)
+}
+
 /// First token of a cue's span (its auxiliaries included).
 fn cue_start_token(doc: &Document, cue: &Cue) -> usize {
     doc.tokens.partition_point(|t| t.span.start < cue.span.start)
@@ -313,10 +337,25 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
     if lemma_of(&w).is_some() && !ROLE_NOUNS.contains(&w.as_str()) && !doc.token_text(t).starts_with(char::is_uppercase) {
         return false;
     }
+    // `a spokesman for US Central Command`, `a lawmaker from Abadi's bloc`:
+    // a preposition right after a role noun stays inside the description.
+    if matches!(w.as_str(), "for" | "from" | "of" | "at") && t > 0 && ROLE_NOUNS.contains(&lower(doc, t - 1).as_str()) {
+        return true;
+    }
     !matches!(
         w.as_str(),
-        "that" | "after" | "before" | "when" | "while" | "as" | "but" | "and" | "which" | "who" | "where" | "because" | "if" | "since" | "came" | "also" | "has" | "had" | "have" | "was" | "is" | "were" | "are" | "in" | "on" | "at" | "to" | "by" | "for" | "with" | "from" | "into" | "then" | "later" | "earlier" | "however" | "meanwhile"
+        "that" | "after" | "before" | "when" | "while" | "as" | "but" | "and" | "which" | "who" | "where" | "because" | "if" | "since" | "came" | "also" | "has" | "had" | "have" | "was" | "is" | "were" | "are" | "been" | "be" | "being" | "not" | "than" | "more" | "in" | "on" | "at" | "to" | "by" | "for" | "with" | "from" | "into" | "then" | "later" | "earlier" | "however" | "meanwhile"
     )
+}
+
+/// Whether a span can name a speaker: it holds a capitalised word, a pronoun
+/// or a role noun (`far more than the coalition` cannot).
+fn can_name_speaker(doc: &Document, span: Span) -> bool {
+    let (a, b) = doc.tokens_in(span);
+    (a..b).any(|t| {
+        let w = lower(doc, t);
+        doc.token_text(t).starts_with(char::is_uppercase) || ROLE_NOUNS.contains(&w.as_str()) || PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str())
+    })
 }
 
 /// The noun phrase that ends just before token `end` (exclusive): a pronoun, a

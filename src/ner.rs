@@ -47,7 +47,7 @@ const ORG_WORDS: &[&str] = &[
     "union", "league", "committee", "parliament", "assembly", "congress", "senate", "party",
     "front", "group", "state", "news", "times", "post", "reuters", "afp", "ap", "bbc", "cnn",
     "irna", "isna", "presidency", "observatory", "institute", "organisation", "organization",
-    "nato", "un", "eu", "isis", "isil", "daesh", "is", "hezbollah", "guards", "corps",
+    "nato", "un", "eu", "isis", "unhcr", "unicef", "sana", "irna", "isna", "amaq", "cnn", "bbc", "rtl", "isil", "daesh", "is", "hezbollah", "guards", "corps",
     "militia", "militias", "bank", "fund", "association", "foundation", "centre", "center",
     "university", "cabinet", "court", "embassy", "mission", "brigade", "brigades", "navy",
     "airwars", "amnesty", "watch", "unicef", "unhcr", "who", "peshmerga", "agency",
@@ -78,7 +78,7 @@ const NOT_NAMES: &[&str] = &[
     "several", "such", "what", "who", "how", "why", "where", "not", "no", "yes", "so", "also",
     "since", "until", "about", "over", "under", "against", "without", "within", "among",
     "between", "because", "although", "though", "even", "still", "yet", "now", "then", "once",
-    "chairing", "according", "addressing", "writing", "interviewed", "islamic",
+    "chairing", "according", "addressing", "writing", "interviewed",
 ];
 
 /// Connectors allowed inside a name: `Secretary of State`, `Abu Bakr al-Baghdadi`.
@@ -143,6 +143,9 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
             if end - start == 1 && !is_single_word_name(doc, start, first, last) {
                 continue;
             }
+            if (start..end).all(|k| is_shouted(doc.token_text(k))) {
+                continue; // `BAGHDAD (Reuters) -`, `WASHINGTON SHRUGS`
+            }
             let span = Span::new(doc.tokens[start].span.start, doc.tokens[end - 1].span.end);
             out.push(NamedMention { span, entity_type: type_of(doc, start, end), tokens: (start, end) });
         }
@@ -169,6 +172,12 @@ fn is_single_word_name(doc: &Document, t: usize, sentence_first: usize, sentence
         });
     }
     true
+}
+
+/// An all-capitals word of four letters or more that is no known acronym.
+fn is_shouted(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    letters >= 4 && !word.chars().any(char::is_lowercase) && !ORG_WORDS.contains(&word.to_lowercase().as_str())
 }
 
 fn is_title_start(doc: &Document, t: usize, last: usize) -> bool {
