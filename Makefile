@@ -1,5 +1,5 @@
 # The README's two commands: `make run` and `make test`. Both set everything up first.
-.PHONY: setup run test eval bench
+.PHONY: setup run test eval figures
 
 setup:
 	bash scripts/setup.sh
@@ -15,3 +15,7 @@ test: setup
 
 eval: setup
 	./target/release/quotestance eval
+
+# The figures quoted in README.md.
+figures: setup
+	bash scripts/figures.sh

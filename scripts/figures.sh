@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Regenerates the figures quoted in README.md: eval on the gold set, and the
+# benchmarks. Run after `make setup`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=./target/release/quotestance
+echo '$ quotestance eval'
+$bin eval
+echo
+echo '$ quotestance bench detect --input eval/gold'
+$bin bench detect --input eval/gold
+echo '$ quotestance bench pipeline --input examples --seconds 10'
+$bin bench pipeline --input examples --seconds 10
