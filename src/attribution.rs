@@ -60,6 +60,10 @@ pub struct AttributedQuote {
     pub mention: Option<Span>,
     pub cue: Option<Span>,
     pub sieve: Option<Sieve>,
+    /// The mention that established the speaker: the quote's own, or for a
+    /// continuation that of the quote it continues (`mention` stays `None` there,
+    /// as GUIDELINES.md asks).
+    pub source_mention: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +99,7 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan]) -> Attribution {
     let mut out: Vec<AttributedQuote> = Vec::with_capacity(quotes.len());
 
     for q in quotes {
-        let mut aq = AttributedQuote { quote: q.clone(), speaker: None, mention: None, cue: None, sieve: None };
+        let mut aq = AttributedQuote { quote: q.clone(), speaker: None, mention: None, cue: None, sieve: None, source_mention: None };
         if let Some(label) = q.label {
             aq.mention = Some(label);
             aq.cue = Some(Span::new(label.end, label.end + 1));
@@ -121,18 +125,17 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan]) -> Attribution {
         if let Some(mention) = out[i].mention {
             let (speaker, sieve) = resolve_mention(doc, mention, &names, &mut speakers, &recent);
             out[i].speaker = speaker;
+            out[i].source_mention = Some(mention);
             if let Some(s) = sieve {
                 if out[i].sieve != Some(Sieve::TranscriptLabel) {
                     out[i].sieve = Some(s);
                 }
             }
-            if out[i].sieve == Some(Sieve::TranscriptLabel) {
-                out[i].sieve = Some(Sieve::TranscriptLabel);
-            }
         } else if out[i].quote.label.is_none() && i > 0 && out[i].speaker.is_none() {
             // Transcript continuation paragraphs inherit the turn's speaker.
             if is_transcript_continuation(&out, i) {
                 out[i].speaker = out[i - 1].speaker;
+                out[i].source_mention = out[i - 1].source_mention;
                 out[i].sieve = Some(Sieve::Continuation);
             }
         }
@@ -161,6 +164,7 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan]) -> Attribution {
         };
         if let Some(j) = pick {
             out[i].speaker = out[j].speaker;
+            out[i].source_mention = out[j].source_mention;
             out[i].sieve = Some(Sieve::Continuation);
         } else if let Some(s) = nearest_person(doc, out[i].quote.span.start, &names, &mut speakers) {
             out[i].speaker = Some(s);

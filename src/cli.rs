@@ -86,6 +86,17 @@ pub enum Command {
         #[arg(long, default_value = "3")]
         seconds: f64,
     },
+    /// Score direct-quote detection and source mentions on PolNeAR brat files
+    /// (a folder with text/ and attributions/). Needs no model.
+    BenchPolnear {
+        #[arg(default_value = "../shared/data/polnear/train")]
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Also list every missed and spurious quote and wrong source (stderr).
+        #[arg(long)]
+        errors: bool,
+    },
     /// Convert a sentence-transformers model.safetensors to rust_model.ot (used by setup).
     ConvertModel { dir: PathBuf },
 }
@@ -139,6 +150,19 @@ pub fn run(cli: Cli) -> Result<()> {
                 BenchTarget::Detect => bench_detect(&articles, seconds),
                 BenchTarget::Pipeline => bench_pipeline(&load_pipeline(cli.model_dir.as_deref(), None)?, &articles, seconds),
             }
+        }
+        Command::BenchPolnear { dir, json, errors } => {
+            let report = crate::polnear::score_dir(&dir, |line| {
+                if errors {
+                    eprintln!("{line}");
+                }
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.table());
+            }
+            Ok(())
         }
         Command::ConvertModel { dir } => {
             let path = convert_safetensors(&dir)?;

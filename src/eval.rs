@@ -119,13 +119,24 @@ pub fn overlap_f1(doc: &Document, a: Span, b: Span) -> f64 {
     2.0 * common as f64 / (ta.len() + tb.len()) as f64
 }
 
+fn span_of(q: &QuoteRecord) -> Span {
+    Span::new(q.start, q.end)
+}
+
 /// Matches predicted to gold quotes of one kind: each gold quote at most once,
 /// best overlaps first. Returns `(gold index, predicted index)` pairs.
 pub fn match_quotes(doc: &Document, gold: &[&QuoteRecord], predicted: &[&QuoteRecord]) -> Vec<(usize, usize)> {
+    let gold: Vec<Span> = gold.iter().map(|q| span_of(q)).collect();
+    let predicted: Vec<Span> = predicted.iter().map(|q| span_of(q)).collect();
+    match_spans(doc, &gold, &predicted)
+}
+
+/// [`match_quotes`] over bare spans.
+pub fn match_spans(doc: &Document, gold: &[Span], predicted: &[Span]) -> Vec<(usize, usize)> {
     let mut candidates = Vec::new();
-    for (g, gq) in gold.iter().enumerate() {
-        for (p, pq) in predicted.iter().enumerate() {
-            let f = overlap_f1(doc, Span::new(gq.start, gq.end), Span::new(pq.start, pq.end));
+    for (g, gs) in gold.iter().enumerate() {
+        for (p, ps) in predicted.iter().enumerate() {
+            let f = overlap_f1(doc, *gs, *ps);
             if f >= 0.5 {
                 candidates.push((f, g, p));
             }

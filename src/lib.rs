@@ -15,5 +15,6 @@ pub mod eval;
 pub mod input;
 pub mod ner;
 pub mod pipeline;
+pub mod polnear;
 pub mod quotes;
 pub mod stance;

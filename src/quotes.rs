@@ -95,10 +95,27 @@ fn is_elision(doc: &Document, i: usize) -> bool {
 /// Collects the quotation marks of one paragraph with their likely roles.
 fn marks_in(doc: &Document, para: Span) -> Vec<Mark> {
     let mut marks = Vec::new();
-    for i in para.start..para.end {
+    let mut i = para.start;
+    while i < para.end {
         let c = doc.char_at(i).unwrap_or(' ');
         let prev = if i > para.start { doc.char_at(i - 1) } else { None };
         let next = if i + 1 < para.end { doc.char_at(i + 1) } else { None };
+        // Doubled single marks are double quotes (`''Yes,'' he said` in the New
+        // York Times, ``Yes'' in older copy). An opening pair is recorded at its
+        // second char and a closing pair at its first, so the content between
+        // them is what lies between the recorded positions.
+        let pair = matches!((c, next), ('\'', Some('\'')) | ('‘', Some('‘')) | ('’', Some('’')) | ('`', Some('`')));
+        if pair {
+            let after = if i + 2 < para.end { doc.char_at(i + 2) } else { None };
+            let open = c == '`' || c == '‘' || (is_open_context(prev) && after.is_some_and(|n| !n.is_whitespace()));
+            if open {
+                marks.push(Mark { pos: i + 1, family: Family::Double, role: Role::Open });
+            } else if prev.is_some_and(|p| !p.is_whitespace()) {
+                marks.push(Mark { pos: i, family: Family::Double, role: Role::Close });
+            }
+            i += 2;
+            continue;
+        }
         let mark = match c {
             '“' | '„' | '«' | '‹' => Some((Family::Double, Role::Open)),
             '”' | '»' | '›' => Some((Family::Double, Role::Close)),
@@ -135,6 +152,7 @@ fn marks_in(doc: &Document, para: Span) -> Vec<Mark> {
         if let Some((family, role)) = mark {
             marks.push(Mark { pos: i, family, role });
         }
+        i += 1;
     }
     marks
 }
@@ -942,6 +960,12 @@ mod tests {
             vec!["a stunt"]
         );
         assert_eq!(directs("'This is part of our effort,' Mr Hammond said."), vec!["This is part of our effort,"]);
+    }
+
+    #[test]
+    fn doubled_apostrophes_are_double_quotes() {
+        assert_eq!(directs("''It was a little more plane than I needed,'' he wrote."), vec!["It was a little more plane than I needed,"]);
+        assert_eq!(directs("He called it ``a great luxury to have.''"), vec!["a great luxury to have."]);
     }
 
     #[test]
