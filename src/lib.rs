@@ -7,14 +7,29 @@
 
 pub mod article;
 pub mod attribution;
+#[cfg(feature = "model")]
 pub mod cli;
 pub mod cues;
 pub mod document;
+#[cfg(feature = "model")]
 pub mod encoder;
 pub mod eval;
 pub mod input;
 pub mod ner;
+#[cfg(feature = "model")]
 pub mod pipeline;
 pub mod polnear;
 pub mod quotes;
+#[cfg(feature = "model")]
 pub mod stance;
+
+use attribution::{attribute, Attribution};
+use document::Document;
+
+/// Detection and attribution of one article: the stages that need no model.
+pub fn analyse(text: &str) -> (Document, Attribution) {
+    let doc = Document::new(text);
+    let quotes = quotes::detect(&doc);
+    let attribution = attribute(&doc, &quotes);
+    (doc, attribution)
+}

@@ -2,10 +2,10 @@
 //! attribution → stance, written out in the GUIDELINES.md shape.
 
 use crate::article::{Article, Entity, QuoteRecord, StanceLabel, StanceScores, TextSpan};
-use crate::attribution::{attribute, Attribution};
+use crate::analyse;
+use crate::attribution::Attribution;
 use crate::document::{Document, Span};
 use crate::encoder::Encoder;
-use crate::quotes::detect;
 use crate::stance::{input_for, label_of, StanceInput, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -15,14 +15,6 @@ pub fn default_stance_dir() -> PathBuf {
     std::env::var_os("QUOTESTANCE_STANCE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join("stance"))
-}
-
-/// Detection and attribution of one article: the model-free stages.
-pub fn analyse(text: &str) -> (Document, Attribution) {
-    let doc = Document::new(text);
-    let quotes = detect(&doc);
-    let attribution = attribute(&doc, &quotes);
-    (doc, attribution)
 }
 
 pub struct Pipeline {

@@ -6,7 +6,7 @@
 use crate::article::QuoteKind;
 use crate::document::{Document, Span};
 use crate::eval::{match_spans, Prf};
-use crate::pipeline::analyse;
+use crate::analyse;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::collections::HashMap;

@@ -1,3 +1,4 @@
+#![cfg(feature = "model")]
 //! The command line as a user meets it: bad input gives a one-line error that
 //! names the file and the problem, with a non-zero exit and no panic; good
 //! input gives valid GUIDELINES.md output.

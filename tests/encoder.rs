@@ -1,3 +1,4 @@
+#![cfg(feature = "model")]
 //! The encoder against embeddings computed by Hugging Face transformers from the
 //! same weights (tests/fixtures/reference_embeddings.json, made by
 //! scripts/reference_embeddings.py). Needs the setup cache (`make setup`).

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use quotestance::article::QuoteKind;
-use quotestance::pipeline::analyse;
+use quotestance::analyse;
 
 /// Text built from the characters that steer the detector: quotation marks of
 /// every style, apostrophes, sentence punctuation, paragraph breaks, cue words.
