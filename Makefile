@@ -11,6 +11,9 @@ run: setup
 # Every test, then the eval gate against the floors in eval/floors.json.
 test: setup
 	cargo test --release
+	# Detection and attribution again in a debug build (no libtorch), where
+	# debug assertions catch reversed spans that a release build lets through.
+	cargo test --no-default-features --test properties
 	./target/release/quotestance eval --floors eval/floors.json
 
 eval: setup

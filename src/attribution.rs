@@ -317,7 +317,7 @@ fn sentence_subject(doc: &Document, cue: &Cue) -> Option<Span> {
     while end < cue.token && is_np_word(doc, end) && doc.token_text(end).starts_with(char::is_uppercase) {
         end += 1;
     }
-    np_span(doc, start, end)
+    doc.span_of_tokens(start, end)
 }
 
 /// First token of a cue's span (its auxiliaries included).
@@ -385,7 +385,7 @@ fn np_before(doc: &Document, end: usize) -> Option<Span> {
         let w = doc.token_text(k);
         if w == "," {
             let head = np_backward(doc, k);
-            let appositive = np_span(doc, k + 1, end - 1);
+            let appositive = doc.span_of_tokens(k + 1, end - 1);
             // A proper name: capitalised first and last words, no determiner before it.
             let is_name = |s: Span| {
                 let words: Vec<&str> = doc.slice(s).split_whitespace().collect();
@@ -477,9 +477,6 @@ fn np_after(doc: &Document, start: usize) -> Option<Span> {
     Some(Span::new(doc.tokens[start].span.start, doc.tokens[last - 1].span.end))
 }
 
-fn np_span(doc: &Document, first: usize, end: usize) -> Option<Span> {
-    (first < end && end <= doc.tokens.len()).then(|| Span::new(doc.tokens[first].span.start, doc.tokens[end - 1].span.end))
-}
 
 // ---------------------------------------------------------------------------
 // Speakers

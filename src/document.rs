@@ -151,6 +151,12 @@ impl Document {
         (first, last.max(first))
     }
 
+    /// The span from the start of token `first` to the end of token `end - 1`;
+    /// `None` when the range is empty or past the last token.
+    pub fn span_of_tokens(&self, first: usize, end: usize) -> Option<Span> {
+        (first < end && end <= self.tokens.len()).then(|| Span::new(self.tokens[first].span.start, self.tokens[end - 1].span.end))
+    }
+
     /// A span with the whitespace at both ends removed.
     pub fn trim(&self, span: Span) -> Span {
         let mut s = span;

@@ -601,8 +601,7 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
     if that_at.is_none() && WH_WORDS.contains(&first.as_str()) && cue.lemma() != "say" {
         return None;
     }
-    let end = clause_end(doc, t, sent_end);
-    let span = Span::new(doc.tokens[t].span.start, doc.tokens[end - 1].span.end);
+    let span = doc.span_of_tokens(t, clause_end(doc, t, sent_end))?;
     if that_at.is_none() && !looks_like_clause(doc, span) {
         return None;
     }
@@ -826,8 +825,8 @@ fn according_to_clause(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize
         if comma + 1 >= sent_end {
             return None;
         }
-        let end = clause_end(doc, comma + 1, sent_end);
-        return Some((Span::new(doc.tokens[comma + 1].span.start, doc.tokens[end - 1].span.end), SourceSide::Before));
+        let span = doc.span_of_tokens(comma + 1, clause_end(doc, comma + 1, sent_end))?;
+        return Some((span, SourceSide::Before));
     }
     if cue.token > sent_start && doc.token_text(cue.token - 1) == "," {
         return content_before(doc, sent_start, cue.token - 1).map(|span| (span, SourceSide::After));
@@ -1033,6 +1032,12 @@ mod tests {
     #[test]
     fn indirect_interrupted_takes_the_longer_part() {
         assert_eq!(indirects("Iran - Mr Kerry said - could help take out IS."), vec!["could help take out IS"]);
+    }
+
+    #[test]
+    fn empty_clauses_give_no_span() {
+        // Found by the property tests: a clause that ends where it starts.
+        assert!(found("according to , ,  told reporters ").is_empty());
     }
 
     #[test]
