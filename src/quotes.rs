@@ -1035,6 +1035,30 @@ mod tests {
     }
 
     #[test]
+    fn quote_in_a_caption() {
+        let text = "Media captionUS Secretary of State John Kerry: \"It's about discrediting a militant cult\"\n\nBody text here.";
+        assert_eq!(directs(text), vec!["It's about discrediting a militant cult"]);
+    }
+
+    #[test]
+    fn nicknames_are_not_quotes() {
+        assert!(directs("Qassem Soleimani, nicknamed the \"shadow commander\" by fighters, arrived.").is_empty());
+        assert!(directs("He was dubbed the “shadow commander” by Western media.").is_empty());
+    }
+
+    #[test]
+    fn indirect_after_every_form_of_the_cue() {
+        assert_eq!(indirects("Kerry has said Iran could play a role."), vec!["Iran could play a role"]);
+        assert_eq!(indirects("Zarif had warned that air strikes would fail."), vec!["air strikes would fail"]);
+        assert_eq!(indirects("Abadi insisted foreign troops were not needed."), vec!["foreign troops were not needed"]);
+        assert_eq!(
+            indirects("Khamenei was quoted as saying that he had rejected the offer."),
+            vec!["he had rejected the offer"]
+        );
+        assert_eq!(indirects("Obama told reporters that the campaign would take years."), vec!["the campaign would take years"]);
+    }
+
+    #[test]
     fn empty_clauses_give_no_span() {
         // Found by the property tests: a clause that ends where it starts.
         assert!(found("according to , ,  told reporters ").is_empty());
