@@ -197,9 +197,6 @@ fn is_transcript_continuation(out: &[AttributedQuote], i: usize) -> bool {
 // ---------------------------------------------------------------------------
 // Explicit patterns
 
-fn lower(doc: &Document, t: usize) -> String {
-    doc.token_text(t).to_lowercase()
-}
 
 fn is_quote_mark(c: char) -> bool {
     matches!(c, '"' | '“' | '”' | '‘' | '’' | '\'' | '«' | '»' | '„' | '‹' | '›')
@@ -310,8 +307,8 @@ fn sentence_subject(doc: &Document, cue: &Cue) -> Option<Span> {
     let (first, _) = sentence.tokens;
     let limit = (first + 8).min(cue.token);
     let start = (first..limit).find(|&t| {
-        let w = lower(doc, t);
-        PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str()) || (doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase) && !matches!(w.as_str(), "but" | "and" | "in" | "on" | "the" | "after" | "speaking" | "earlier" | "later" | "last"))
+        let w = doc.lower(t);
+        PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) || (doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase) && !matches!(w, "but" | "and" | "in" | "on" | "the" | "after" | "speaking" | "earlier" | "later" | "last"))
     })?;
     let mut end = start + 1;
     while end < cue.token && is_np_word(doc, end) && doc.token_text(end).starts_with(char::is_uppercase) {
@@ -337,17 +334,17 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
     if tok.kind == TokenKind::Punct {
         return false;
     }
-    let w = lower(doc, t);
-    if lemma_of(&w).is_some() && !ROLE_NOUNS.contains(&w.as_str()) && !doc.token_text(t).starts_with(char::is_uppercase) {
+    let w = doc.lower(t);
+    if lemma_of(&w).is_some() && !ROLE_NOUNS.contains(&w) && !doc.token_text(t).starts_with(char::is_uppercase) {
         return false;
     }
     // `a spokesman for US Central Command`, `a lawmaker from Abadi's bloc`:
     // a preposition right after a role noun stays inside the description.
-    if matches!(w.as_str(), "for" | "from" | "of" | "at") && t > 0 && ROLE_NOUNS.contains(&lower(doc, t - 1).as_str()) {
+    if matches!(w, "for" | "from" | "of" | "at") && t > 0 && ROLE_NOUNS.contains(&doc.lower(t - 1)) {
         return true;
     }
     !matches!(
-        w.as_str(),
+        w,
         "that" | "after" | "before" | "when" | "while" | "as" | "but" | "and" | "which" | "who" | "where" | "because" | "if" | "since" | "came" | "also" | "has" | "had" | "have" | "was" | "is" | "were" | "are" | "been" | "be" | "being" | "not" | "than" | "more" | "in" | "on" | "at" | "to" | "by" | "for" | "with" | "from" | "into" | "then" | "later" | "earlier" | "however" | "meanwhile"
     )
 }
@@ -357,8 +354,8 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
 fn can_name_speaker(doc: &Document, span: Span) -> bool {
     let (a, b) = doc.tokens_in(span);
     (a..b).any(|t| {
-        let w = lower(doc, t);
-        doc.token_text(t).starts_with(char::is_uppercase) || ROLE_NOUNS.contains(&w.as_str()) || PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str())
+        let w = doc.lower(t);
+        doc.token_text(t).starts_with(char::is_uppercase) || ROLE_NOUNS.contains(&w) || PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w)
     })
 }
 
@@ -368,7 +365,7 @@ fn can_name_speaker(doc: &Document, span: Span) -> bool {
 fn np_before(doc: &Document, end: usize) -> Option<Span> {
     // `Kerry last week said`, `Kerry on Tuesday told`: step over the adverbial.
     let mut end = end;
-    while end > 0 && (TIME_WORDS.contains(&lower(doc, end - 1).as_str()) || doc.tokens[end - 1].kind == TokenKind::Number) {
+    while end > 0 && (TIME_WORDS.contains(&doc.lower(end - 1)) || doc.tokens[end - 1].kind == TokenKind::Number) {
         end -= 1;
     }
     if end == 0 {
@@ -430,8 +427,8 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
         return None;
     }
     let last = end - 1;
-    let w = lower(doc, last);
-    if PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str()) {
+    let w = doc.lower(last);
+    if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
         return Some(doc.tokens[last].span);
     }
     if !is_np_word(doc, last) {
@@ -450,7 +447,7 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
         }
     }
     // Trim leading words that cannot start a noun phrase (adverbs, numbers of dates).
-    while first < last && matches!(lower(doc, first).as_str(), "earlier" | "later" | "last" | "on" | "speaking" | "also" | "this" | "today" | "yesterday") {
+    while first < last && matches!(doc.lower(first), "earlier" | "later" | "last" | "on" | "speaking" | "also" | "this" | "today" | "yesterday") {
         first += 1;
     }
     Some(Span::new(doc.tokens[first].span.start, doc.tokens[last].span.end))
@@ -462,12 +459,12 @@ fn np_after(doc: &Document, start: usize) -> Option<Span> {
         return None;
     }
     let sentence_end = doc.sentences[doc.sentence_at(doc.tokens[start].span.start)].tokens.1;
-    let w = lower(doc, start);
-    if PRONOUNS_PERSON.contains(&w.as_str()) || PRONOUNS_GROUP.contains(&w.as_str()) {
+    let w = doc.lower(start);
+    if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
         return Some(doc.tokens[start].span);
     }
     let mut last = start;
-    while last < sentence_end && last - start < 10 && (is_np_word(doc, last) || matches!(lower(doc, last).as_str(), "the" | "a" | "an")) {
+    while last < sentence_end && last - start < 10 && (is_np_word(doc, last) || matches!(doc.lower(last), "the" | "a" | "an")) {
         last += 1;
         // `the Pentagon said in a statement`: stop at a following preposition
     }

@@ -69,6 +69,9 @@ pub struct Document {
     pub paragraphs: Vec<Span>,
     pub sentences: Vec<Sentence>,
     pub tokens: Vec<Token>,
+    /// Each token's text in lower case, computed once: every stage compares
+    /// words case-insensitively, many times over.
+    lowered: Vec<String>,
 }
 
 /// Words that end with a full stop without ending a sentence.
@@ -90,10 +93,12 @@ impl Document {
             paragraphs: Vec::new(),
             sentences: Vec::new(),
             tokens: Vec::new(),
+            lowered: Vec::new(),
         };
         let chars: Vec<char> = doc.text.chars().collect();
         doc.tokens = tokenize(&chars);
         doc.paragraphs = split_paragraphs(&chars);
+        doc.lowered = doc.tokens.iter().map(|t| doc.slice(t.span).to_lowercase()).collect();
         doc.sentences = split_sentences(&doc);
         doc
     }
@@ -130,6 +135,11 @@ impl Document {
 
     pub fn token_text(&self, index: usize) -> &str {
         self.slice(self.tokens[index].span)
+    }
+
+    /// A token's text in lower case.
+    pub fn lower(&self, index: usize) -> &str {
+        &self.lowered[index]
     }
 
     /// Index of the sentence holding a char offset (the last one when past the end).

@@ -30,8 +30,9 @@ pub enum SourceSide {
 /// Finds all quotes of a document, ordered by start (direct before indirect at
 /// the same start).
 pub fn detect(doc: &Document) -> Vec<QuoteSpan> {
-    let mut quotes = detect_direct(doc);
-    let indirect = detect_indirect(doc, &quotes);
+    let cues = find_cues(doc);
+    let mut quotes = detect_direct(doc, &cues);
+    let indirect = detect_indirect(doc, &quotes, &cues);
     quotes.extend(indirect);
     quotes.sort_by_key(|q| (q.span.start, q.kind == QuoteKind::Indirect, q.span.end));
     quotes
@@ -277,11 +278,10 @@ fn has_sentence_punct(s: &str) -> bool {
         || s.split_whitespace().count() > 6
 }
 
-fn detect_direct(doc: &Document) -> Vec<QuoteSpan> {
+fn detect_direct(doc: &Document, cues: &[Cue]) -> Vec<QuoteSpan> {
     let mut out = Vec::new();
-    let transcript = transcript_turns(doc);
+    let transcript = transcript_turns(doc, cues);
     let all_marks: Vec<Vec<Mark>> = doc.paragraphs.iter().map(|p| marks_in(doc, *p)).collect();
-    let cues = find_cues(doc);
     for (p, para) in doc.paragraphs.iter().enumerate() {
         if let Some(turn) = transcript.iter().find(|t| t.paragraph == p) {
             out.push(QuoteSpan {
@@ -338,7 +338,7 @@ fn detect_direct(doc: &Document) -> Vec<QuoteSpan> {
                 continue;
             }
             let standalone = m.open == para.start && m.close.is_none_or(|c| c + 1 >= para.end - 1);
-            if is_name_or_title(doc, content, standalone) || (!standalone && is_scare_quote(doc, content, &cues)) {
+            if is_name_or_title(doc, content, standalone) || (!standalone && is_scare_quote(doc, content, cues)) {
                 continue;
             }
             out.push(QuoteSpan { kind: QuoteKind::Direct, span: content, cue: None, source_side: None, label: None });
@@ -356,7 +356,7 @@ struct TranscriptTurn {
 /// Transcript turns: paragraphs opening with a speaker label in capitals
 /// (`SECRETARY KERRY:`, `Q:`), and the unlabeled paragraphs that continue a turn.
 /// Only articles with at least two labels are read as transcripts.
-fn transcript_turns(doc: &Document) -> Vec<TranscriptTurn> {
+fn transcript_turns(doc: &Document, cues: &[Cue]) -> Vec<TranscriptTurn> {
     let labels: Vec<Option<(Span, Span)>> = doc.paragraphs.iter().map(|p| speaker_label(doc, *p)).collect();
     if labels.iter().flatten().count() < 2 {
         return Vec::new();
@@ -376,7 +376,7 @@ fn transcript_turns(doc: &Document) -> Vec<TranscriptTurn> {
                 let personal = text
                     .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
                     .any(|w| matches!(w.to_lowercase().as_str(), "i" | "we" | "our" | "us" | "my" | "me" | "you" | "your" | "i'm" | "we're" | "we’re" | "i’m"));
-                let narrative = text.contains(['"', '“', '”', '«']) || find_cues(doc).iter().any(|c| para.contains(c.span) && matches!(doc.token_text(c.token), "said" | "says" | "added" | "told"));
+                let narrative = text.contains(['"', '“', '”', '«']) || cues.iter().any(|c| para.contains(c.span) && matches!(doc.token_text(c.token), "said" | "says" | "added" | "told"));
                 if text.ends_with(['.', '?', '!', '"', '”']) && text.split_whitespace().count() > 3 && personal && !narrative {
                     turns.push(TranscriptTurn { paragraph: i, label: None, content: *para });
                 } else {
@@ -450,9 +450,6 @@ const DETERMINERS: &[&str] = &["the", "a", "an", "his", "her", "their", "its"];
 
 const WH_WORDS: &[&str] = &["what", "whether", "how", "why", "when", "where", "who", "if"];
 
-fn lower(doc: &Document, t: usize) -> String {
-    doc.token_text(t).to_lowercase()
-}
 
 fn is_open_mark(c: char) -> bool {
     matches!(c, '"' | '“' | '‘' | '\'' | '«' | '„' | '‹')
@@ -462,11 +459,10 @@ fn is_cap_word(doc: &Document, t: usize) -> bool {
     doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).chars().next().is_some_and(char::is_uppercase)
 }
 
-fn detect_indirect(doc: &Document, direct: &[QuoteSpan]) -> Vec<QuoteSpan> {
-    let cues = find_cues(doc);
+fn detect_indirect(doc: &Document, direct: &[QuoteSpan], cues: &[Cue]) -> Vec<QuoteSpan> {
     let in_direct = |span: Span| direct.iter().any(|d| d.span.contains(span) || d.span.overlaps(span));
     let mut out: Vec<QuoteSpan> = Vec::new();
-    for cue in &cues {
+    for cue in cues {
         if !cue.takes_clause() || in_direct(cue.span) {
             continue;
         }
@@ -518,17 +514,17 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
     // `that` within a short distance settles where the clause starts.
     let mut that_at = None;
     for k in t..(t + 14).min(sent_end) {
-        let w = lower(doc, k);
+        let w = doc.lower(k);
         if w == "that" {
             that_at = Some(k);
             break;
         }
         let c = doc.char_at(doc.tokens[k].span.start).unwrap_or(' ');
-        if is_open_mark(c) || matches!(w.as_str(), "." | ";" | ":" | "!" | "?") || (w == "," && k > t && cue.lemma() != "tell") {
+        if is_open_mark(c) || matches!(w, "." | ";" | ":" | "!" | "?") || (w == "," && k > t && cue.lemma() != "tell") {
             break;
         }
         // The clause has already begun: `said the coalition would stand ... but insisted that`.
-        if CLAUSE_STARTED.contains(&w.as_str()) || (k > t && crate::cues::lemma_of(&w).is_some()) {
+        if CLAUSE_STARTED.contains(&w) || (k > t && crate::cues::lemma_of(&w).is_some()) {
             break;
         }
     }
@@ -542,9 +538,9 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
         if cue.lemma() == "tell" {
             // Skip the audience: `told reporters`, `told the BBC`, `told CNN's X`.
             let start = t;
-            let audience = |k: usize| AUDIENCE_WORDS.contains(&lower(doc, k).as_str()) || is_cap_word(doc, k);
+            let audience = |k: usize| AUDIENCE_WORDS.contains(&doc.lower(k)) || is_cap_word(doc, k);
             while t < sent_end && t < start + 8 && audience(t) {
-                if DETERMINERS.contains(&lower(doc, t).as_str()) && !(t + 1 < sent_end && audience(t + 1) && !DETERMINERS.contains(&lower(doc, t + 1).as_str())) {
+                if DETERMINERS.contains(&doc.lower(t)) && !(t + 1 < sent_end && audience(t + 1) && !DETERMINERS.contains(&doc.lower(t + 1))) {
                     break;
                 }
                 t += 1;
@@ -556,15 +552,15 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
         // Skip time and manner adverbials (`said on Tuesday`, `said in a statement`).
         let start = t;
         while t < sent_end && t < start + 8 {
-            let w = lower(doc, t);
-            let language = ["english", "arabic", "french", "russian", "persian", "farsi", "german", "turkish", "kurdish"].contains(&w.as_str())
+            let w = doc.lower(t);
+            let language = ["english", "arabic", "french", "russian", "persian", "farsi", "german", "turkish", "kurdish"].contains(&w)
                 && t > start
-                && lower(doc, t - 1) == "in";
-            let is_adverbial = language || ADVERBIAL_WORDS.contains(&w.as_str()) && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
+                && doc.lower(t - 1) == "in";
+            let is_adverbial = language || ADVERBIAL_WORDS.contains(&w) && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
                 // a determiner counts only inside a prepositional phrase (`in a statement`)
                 (w == "a" || w == "an" || w == "the" || w == "his" || w == "her" || w == "their" || w == "its")
                     && t > start
-                    && ["in", "on", "at", "during", "by", "to", "with"].contains(&lower(doc, t - 1).as_str())
+                    && ["in", "on", "at", "during", "by", "to", "with"].contains(&doc.lower(t - 1))
             };
             let weekday_or_month = doc.token_text(t).chars().next().is_some_and(char::is_uppercase)
                 && ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -579,26 +575,26 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
         }
         // Give back a preposition that actually starts the clause's subject
         // (`said on Tuesday in Baghdad` is fine, `said in Syria IS is weak` rare).
-        if t < sent_end && lower(doc, t) == "," {
+        if t < sent_end && doc.lower(t) == "," {
             return None; // `said, "..."` introduces a direct quote
         }
-        if t > start && t < sent_end && ["in", "on", "at", "by", "to", "with", "during"].contains(&lower(doc, t - 1).as_str()) {
+        if t > start && t < sent_end && ["in", "on", "at", "by", "to", "with", "during"].contains(&doc.lower(t - 1)) {
             return None;
         }
     }
     if t >= sent_end {
         return None;
     }
-    let first = lower(doc, t);
+    let first = doc.lower(t);
     // Directives and nominal objects are not reported speech.
-    if matches!(first.as_str(), "to" | "for" | "of" | "about" | "with" | ":" | "," | "." | "-" | "—" | ";" | "by" | "so") {
+    if matches!(first, "to" | "for" | "of" | "about" | "with" | ":" | "," | "." | "-" | "—" | ";" | "by" | "so") {
         return None;
     }
     let c = doc.char_at(doc.tokens[t].span.start).unwrap_or(' ');
     if doc.tokens[t].kind == TokenKind::Punct && !is_open_mark(c) {
         return None;
     }
-    if that_at.is_none() && WH_WORDS.contains(&first.as_str()) && cue.lemma() != "say" {
+    if that_at.is_none() && WH_WORDS.contains(&first) && cue.lemma() != "say" {
         return None;
     }
     let span = doc.span_of_tokens(t, clause_end(doc, t, sent_end))?;
@@ -618,18 +614,18 @@ const PREPOSITIONS: &[&str] = &[
 /// after its first word. Noun phrases (`the sidelines of the UN`) have none.
 fn looks_like_clause(doc: &Document, span: Span) -> bool {
     let (a, b) = doc.tokens_in(span);
-    if a >= b || PREPOSITIONS.contains(&lower(doc, a).as_str()) {
+    if a >= b || PREPOSITIONS.contains(&doc.lower(a)) {
         return false;
     }
     // `flanked by Biden`: a participle phrase.
-    if lower(doc, a).ends_with("ed") && b > a + 1 && lower(doc, a + 1) == "by" {
+    if doc.lower(a).ends_with("ed") && b > a + 1 && doc.lower(a + 1) == "by" {
         return false;
     }
     (a..b).any(|t| {
-        let w = lower(doc, t);
-        CLAUSE_STARTED.contains(&w.as_str())
-            || VERB_FORMS.contains(&w.as_str())
-            || (t > a && doc.tokens[t].kind == TokenKind::Word && w.len() > 3 && (w.ends_with("ed") || (w.ends_with('s') && !w.ends_with("ss") && t + 1 < b && lower(doc, t + 1) != "of" && !doc.token_text(t).starts_with(char::is_uppercase))))
+        let w = doc.lower(t);
+        CLAUSE_STARTED.contains(&w)
+            || VERB_FORMS.contains(&w)
+            || (t > a && doc.tokens[t].kind == TokenKind::Word && w.len() > 3 && (w.ends_with("ed") || (w.ends_with('s') && !w.ends_with("ss") && t + 1 < b && doc.lower(t + 1) != "of" && !doc.token_text(t).starts_with(char::is_uppercase))))
     })
 }
 
@@ -648,7 +644,7 @@ fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
     let mut depth_open: Option<char> = None;
     let mut k = t;
     while k < sent_end {
-        let w = lower(doc, k);
+        let w = doc.lower(k);
         let c = doc.char_at(doc.tokens[k].span.start).unwrap_or(' ');
         if matches!(c, '“' | '«') {
             depth_open = Some(c);
@@ -662,9 +658,9 @@ fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
                 return k;
             }
             if (w == "," || w == "-" || w == "—" || w == "–") && k + 1 < sent_end {
-                let next = lower(doc, k + 1);
-                if CLAUSE_ENDERS.contains(&next.as_str())
-                    || (next.ends_with("ing") && !matches!(next.as_str(), "including" | "during" | "nothing" | "something" | "anything" | "everything" | "bring" | "thing" | "king" | "spring" | "ring" | "morning" | "evening" | "sing" | "beijing"))
+                let next = doc.lower(k + 1);
+                if CLAUSE_ENDERS.contains(&next)
+                    || (next.ends_with("ing") && !matches!(next, "including" | "during" | "nothing" | "something" | "anything" | "everything" | "bring" | "thing" | "king" | "spring" | "ring" | "morning" | "evening" | "sing" | "beijing"))
                     || ends_with_inverted_cue(doc, k + 1, sent_end)
                 {
                     return k;
@@ -678,13 +674,13 @@ fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
                 let next = doc.token_text(k + 1);
                 let next2 = if k + 2 < sent_end { doc.token_text(k + 2) } else { "" };
                 let is_cue = |s: &str| crate::cues::lemma_of(s).is_some_and(|l| l != "call" && l != "report");
-                if (is_cue(next) && lower(doc, k + 1) != "saying" && next.ends_with("ed") || ["said", "told", "says", "insisted", "added", "warned"].contains(&next))
+                if (is_cue(next) && doc.lower(k + 1) != "saying" && next.ends_with("ed") || ["said", "told", "says", "insisted", "added", "warned"].contains(&next))
                     || (next == "also" && is_cue(next2))
                 {
                     return k;
                 }
                 // `... but he also insisted ...`: a new subject with its own cue.
-                if ["he", "she", "they", "it", "we"].contains(&lower(doc, k + 1).as_str())
+                if ["he", "she", "they", "it", "we"].contains(&doc.lower(k + 1))
                     && (k + 2..(k + 4).min(sent_end)).any(|j| is_cue(doc.token_text(j)) && doc.token_text(j).ends_with(['d', 's']))
                 {
                     return k;
@@ -713,19 +709,19 @@ fn ends_with_inverted_cue(doc: &Document, k: usize, sent_end: usize) -> bool {
     while end > j + 1 && doc.tokens[end - 1].kind == TokenKind::Punct && doc.token_text(end - 1) != "," {
         end -= 1;
     }
-    let tail: Vec<String> = (j + 1..end).map(|x| lower(doc, x)).collect();
-    if tail.iter().any(|w| matches!(w.as_str(), "that" | "," | "-" | "—" | "–" | ";" | ":")) {
+    let tail: Vec<&str> = (j + 1..end).map(|x| doc.lower(x)).collect();
+    if tail.iter().any(|w| matches!(*w, "that" | "," | "-" | "—" | "–" | ";" | ":")) {
         return false;
     }
     if j == k {
         // `said the minister`: the tail is the source.
-        let clause_like = tail.iter().any(|w| CLAUSE_STARTED.contains(&w.as_str()) || crate::cues::lemma_of(w).is_some());
+        let clause_like = tail.iter().any(|w| CLAUSE_STARTED.contains(w) || crate::cues::lemma_of(w).is_some());
         return !tail.is_empty() && tail.len() <= 8 && !clause_like;
     }
     // `the minister said on Tuesday`: the tail may only be adverbials or an audience.
     (j + 1..end).all(|x| {
-        let w = lower(doc, x);
-        ADVERBIAL_WORDS.contains(&w.as_str()) || AUDIENCE_WORDS.contains(&w.as_str()) || is_cap_word(doc, x) || doc.tokens[x].kind == TokenKind::Number
+        let w = doc.lower(x);
+        ADVERBIAL_WORDS.contains(&w) || AUDIENCE_WORDS.contains(&w) || is_cap_word(doc, x) || doc.tokens[x].kind == TokenKind::Number
     })
 }
 
@@ -773,8 +769,8 @@ fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, (sent_start, s
         return None;
     }
     let only_adverbials = (cue.token + 1..closer).all(|j| {
-        let w = lower(doc, j);
-        ADVERBIAL_WORDS.contains(&w.as_str()) || AUDIENCE_WORDS.contains(&w.as_str()) || is_cap_word(doc, j)
+        let w = doc.lower(j);
+        ADVERBIAL_WORDS.contains(&w) || AUDIENCE_WORDS.contains(&w) || is_cap_word(doc, j)
     });
     if !only_adverbials {
         return None;
@@ -819,7 +815,7 @@ fn content_before(doc: &Document, sent_start: usize, boundary: usize) -> Option<
 
 /// `According to X, CLAUSE.` and `CLAUSE, according to X.`
 fn according_to_clause(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
-    let at_start = (sent_start..cue.token).all(|j| matches!(lower(doc, j).as_str(), "but" | "and" | "yet" | "," | "however"));
+    let at_start = (sent_start..cue.token).all(|j| matches!(doc.lower(j), "but" | "and" | "yet" | "," | "however"));
     if at_start {
         let comma = (cue.token + 2..sent_end).find(|&j| doc.token_text(j) == ",")?;
         if comma + 1 >= sent_end {
