@@ -69,9 +69,11 @@ pub struct Document {
     pub paragraphs: Vec<Span>,
     pub sentences: Vec<Sentence>,
     pub tokens: Vec<Token>,
-    /// Each token's text in lower case, computed once: every stage compares
-    /// words case-insensitively, many times over.
-    lowered: Vec<String>,
+    /// Every token's text in lower case, back to back, and where each token's
+    /// lies in it: computed once, since every stage compares words
+    /// case-insensitively, many times over.
+    lowered: String,
+    lowered_ends: Vec<usize>,
 }
 
 /// Words that end with a full stop without ending a sentence.
@@ -93,12 +95,25 @@ impl Document {
             paragraphs: Vec::new(),
             sentences: Vec::new(),
             tokens: Vec::new(),
-            lowered: Vec::new(),
+            lowered: String::new(),
+            lowered_ends: Vec::new(),
         };
         let chars: Vec<char> = doc.text.chars().collect();
         doc.tokens = tokenize(&chars);
         doc.paragraphs = split_paragraphs(&chars);
-        doc.lowered = doc.tokens.iter().map(|t| doc.slice(t.span).to_lowercase()).collect();
+        let mut lowered = String::with_capacity(doc.text.len());
+        let mut ends = Vec::with_capacity(doc.tokens.len());
+        for t in &doc.tokens {
+            let word = doc.slice(t.span);
+            if word.is_ascii() {
+                lowered.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                lowered.extend(word.chars().flat_map(char::to_lowercase));
+            }
+            ends.push(lowered.len());
+        }
+        doc.lowered = lowered;
+        doc.lowered_ends = ends;
         doc.sentences = split_sentences(&doc);
         doc
     }
@@ -139,7 +154,8 @@ impl Document {
 
     /// A token's text in lower case.
     pub fn lower(&self, index: usize) -> &str {
-        &self.lowered[index]
+        let start = if index == 0 { 0 } else { self.lowered_ends[index - 1] };
+        &self.lowered[start..self.lowered_ends[index]]
     }
 
     /// Index of the sentence holding a char offset (the last one when past the end).
