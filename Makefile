@@ -10,6 +10,7 @@ run: setup
 
 # Every test, then the eval gate against the floors in eval/floors.json.
 test: setup
+	bash scripts/setup-test.sh
 	cargo test --release
 	# Detection and attribution again in a debug build (no libtorch), where
 	# debug assertions catch reversed spans that a release build lets through.

@@ -29,6 +29,8 @@ pub enum Format {
     Jsonl,
     /// A readable table: speaker, stance, kind, quote.
     Table,
+    /// One self-contained HTML page per article, written to --out-dir.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -47,6 +49,9 @@ pub enum Command {
         inputs: Vec<String>,
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
+        /// Where `--format html` writes its pages (`<id>.html`).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
         /// Stance head directory.
         #[arg(long)]
         stance_model: Option<PathBuf>,
@@ -64,6 +69,9 @@ pub enum Command {
         /// Also list every missed, spurious and wrongly attributed quote.
         #[arg(long)]
         errors: bool,
+        /// Also write the report as a self-contained HTML page.
+        #[arg(long)]
+        html: Option<PathBuf>,
         #[arg(long)]
         stance_model: Option<PathBuf>,
     },
@@ -103,7 +111,10 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Classify { inputs, format, stance_model } => {
+        Command::Classify { inputs, format, out_dir, stance_model } => {
+            if matches!(format, Format::Html) && out_dir.is_none() {
+                bail!("--format html writes one page per article: give --out-dir DIR");
+            }
             let mut articles = Vec::new();
             for input in &inputs {
                 articles.extend(read_articles(input)?);
@@ -118,12 +129,25 @@ pub fn run(cli: Cli) -> Result<()> {
                     }
                 }
                 Format::Table => write!(out, "{}", table(&labeled))?,
+                Format::Html => {
+                    let dir = out_dir.expect("checked above");
+                    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+                    for a in &labeled {
+                        let path = dir.join(format!("{}.html", file_safe(&a.id)));
+                        std::fs::write(&path, crate::html::article_page(a)).with_context(|| format!("{}: cannot write", path.display()))?;
+                        writeln!(out, "{}", path.display())?;
+                    }
+                }
             }
             Ok(())
         }
-        Command::Eval { gold, json, floors, errors, stance_model } => {
+        Command::Eval { gold, json, floors, errors, html, stance_model } => {
             let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
             let (report, mistakes) = evaluate(&pipeline, &gold)?;
+            if let Some(path) = &html {
+                let ids: Vec<String> = load_gold(&gold)?.into_iter().map(|a| a.id).collect();
+                std::fs::write(path, crate::html::eval_page(&report, &mistakes, &ids)).with_context(|| format!("{}: cannot write", path.display()))?;
+            }
             if errors {
                 for e in &mistakes {
                     let detail = match (&e.gold, &e.predicted) {
@@ -170,6 +194,12 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// An article id as a file name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
+fn file_safe(id: &str) -> String {
+    let s: String = id.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    if s.is_empty() || s.starts_with('.') { format!("article{s}") } else { s }
 }
 
 fn load_pipeline(model_dir: Option<&Path>, stance_model: Option<PathBuf>) -> Result<Pipeline> {

@@ -14,6 +14,7 @@ pub mod document;
 #[cfg(feature = "model")]
 pub mod encoder;
 pub mod eval;
+pub mod html;
 pub mod input;
 pub mod ner;
 #[cfg(feature = "model")]

@@ -1,0 +1,138 @@
+#![cfg(feature = "model")]
+//! Renders the HTML views in headless Chromium (Debian's `chromium`, which
+//! `make test` installs) and checks the rendered DOM: every quote of a seed
+//! article is highlighted with the stance the JSON output gives it, and the eval
+//! page holds its heat map and per-article rows. Screenshots are left in
+//! target/screenshots/ for people to look at.
+
+use quotestance::article::Article;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_quotestance"))
+}
+
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return PathBuf::from(p);
+    }
+    for name in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(name).exists() {
+            return PathBuf::from(name);
+        }
+    }
+    panic!("no chromium found: install Debian's chromium (make test does: scripts/setup-test.sh) or set CHROMIUM");
+}
+
+/// Runs headless Chromium on a local file with the network-quiet flags; with
+/// `screenshot`, writes a PNG, else returns the rendered DOM.
+fn render(page: &Path, screenshot: Option<&Path>, work: &Path) -> String {
+    let profile = work.join(format!("profile-{}", std::process::id()));
+    let mut cmd = Command::new(chromium());
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1280,1600",
+    ]);
+    cmd.arg(format!("--user-data-dir={}", profile.display()));
+    match screenshot {
+        Some(png) => cmd.arg(format!("--screenshot={}", png.display())),
+        None => cmd.arg("--dump-dom"),
+    };
+    cmd.arg(format!("file://{}", page.canonicalize().unwrap().display()));
+    let out = cmd.output().expect("chromium runs");
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn work_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-chromium");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `(class, data-q)` of every highlighted quote in a rendered DOM.
+fn highlighted(dom: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in dom.split("<mark class=\"").skip(1) {
+        let class = part.split('"').next().unwrap().to_string();
+        let q = part.split("data-q=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string();
+        out.push((class, q));
+    }
+    out
+}
+
+#[test]
+fn seed_articles_render_with_every_quote_highlighted_by_stance() {
+    let work = work_dir();
+    for seed in ["seed-kerry-iran-bbc", "seed-kerry-zarif-afp"] {
+        let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(format!("{seed}.txt"));
+        let json = bin().arg("classify").arg(&input).output().unwrap();
+        assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+        let article = Article::from_json(String::from_utf8(json.stdout).unwrap().trim()).unwrap();
+        let html = bin().arg("classify").arg(&input).args(["--format", "html", "--out-dir"]).arg(&work).output().unwrap();
+        assert!(html.status.success(), "{}", String::from_utf8_lossy(&html.stderr));
+        let page = work.join(format!("{seed}.html"));
+        let dom = render(&page, None, &work);
+        let marks = highlighted(&dom);
+        assert!(!article.quotes.is_empty());
+        for q in &article.quotes {
+            let stance = format!("stance-{}", q.stance.unwrap().as_str());
+            let kind = format!("{:?}", q.kind).to_lowercase();
+            assert!(
+                marks.iter().any(|(class, id)| id == &q.id && class.split(' ').any(|c| c == stance) && class.split(' ').any(|c| c == kind)),
+                "{seed}: quote {} ({kind}, {stance}) not highlighted; marks: {marks:?}",
+                q.id
+            );
+        }
+        // Every highlight belongs to a quote of the output: nothing invented.
+        assert!(marks.iter().all(|(_, id)| article.quotes.iter().any(|q| &q.id == id)));
+        let png = screenshots_dir().join(format!("{seed}.png"));
+        render(&page, Some(&png), &work);
+        assert!(std::fs::metadata(&png).unwrap().len() > 10_000, "screenshot too small to show anything");
+    }
+}
+
+#[test]
+fn eval_report_renders_heat_map_rows_and_errors() {
+    let work = work_dir();
+    let page = work.join("eval.html");
+    let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval").join("gold");
+    let out = bin().arg("eval").arg("--gold").arg(&gold).arg("--html").arg(&page).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dom = render(&page, None, &work);
+    assert_eq!(dom.matches("<rect class=\"cell\"").count(), 9, "3x3 heat map");
+    let articles = std::fs::read_dir(&gold).unwrap().count();
+    assert_eq!(dom.matches("<tr class=\"article-row\"").count(), articles);
+    assert!(dom.contains("class=\"error error-"), "the error list is shown");
+    let png = screenshots_dir().join("eval.png");
+    render(&page, Some(&png), &work);
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+}
+
+#[test]
+fn script_in_an_article_shows_as_text() {
+    let work = work_dir();
+    let input = work.join("xss.txt");
+    std::fs::write(&input, "Headline <script>document.title='pwned'</script>\n\n\"We will <b>win</b>,\" Mr Kerry said.\n").unwrap();
+    let out = bin().arg("classify").arg(&input).args(["--format", "html", "--out-dir"]).arg(&work).output().unwrap();
+    assert!(out.status.success());
+    let dom = render(&work.join("xss.html"), None, &work);
+    assert!(dom.contains("&lt;script&gt;document.title"), "script shown as text");
+    assert!(!dom.contains("pwned</title>"));
+    assert!(dom.contains("We will &lt;b&gt;win&lt;/b&gt;,"));
+}
