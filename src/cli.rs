@@ -56,6 +56,34 @@ pub enum Command {
         #[arg(long)]
         stance_model: Option<PathBuf>,
     },
+    /// Label an archive: a folder of .txt/.json files, a JSONL file, or - (JSON
+    /// lines on stdin). Streams, resumes, shards; exit code 2 when any article failed.
+    Label {
+        input: String,
+        /// Output JSONL file (default: stdout).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Errors JSONL file (default: <output>.errors.jsonl).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// Skip the ids already in --output (after a crash or a kill).
+        #[arg(long)]
+        resume: bool,
+        /// Only the articles whose id hashes to I modulo N (e.g. 0/4).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Also write one HTML page per article into this folder.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Articles per chunk (memory stays bounded by the chunk).
+        #[arg(long, default_value = "32")]
+        chunk: usize,
+        /// Longest article accepted, in chars.
+        #[arg(long, default_value = "200000")]
+        max_chars: usize,
+        #[arg(long)]
+        stance_model: Option<PathBuf>,
+    },
     /// Score the pipeline on a gold set (GUIDELINES.md "Scoring").
     Eval {
         #[arg(long, default_value = "eval/gold")]
@@ -164,6 +192,21 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             if let Some(path) = floors {
                 check_floors(&report, &path)?;
+            }
+            Ok(())
+        }
+        Command::Label { input, output, errors, resume, shard, html, chunk, max_chars, stance_model } => {
+            let shard = shard.as_deref().map(crate::label::parse_shard).transpose()?;
+            let input = crate::label::LabelInput::from_arg(&input)?;
+            let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
+            let opts = crate::label::LabelOptions { output, errors, resume, shard, html, chunk, max_chars };
+            let summary = crate::label::run(&pipeline, input, &opts)?;
+            eprintln!(
+                "label: {} labeled, {} failed, {} skipped as already done, {} in other shards",
+                summary.labeled, summary.failed, summary.skipped_resume, summary.skipped_shard
+            );
+            if summary.failed > 0 {
+                std::process::exit(2);
             }
             Ok(())
         }

@@ -16,6 +16,8 @@ pub mod encoder;
 pub mod eval;
 pub mod html;
 pub mod input;
+#[cfg(feature = "model")]
+pub mod label;
 pub mod ner;
 #[cfg(feature = "model")]
 pub mod pipeline;

@@ -34,23 +34,20 @@ impl Pipeline {
 
     /// Labels the quotes of each article. The input's own quotes and entities,
     /// if any, are replaced; id, title and text are kept.
+    ///
+    /// Detection and attribution run in parallel over the articles; the encoder
+    /// then reads one article at a time (libtorch spreads each batch over the
+    /// cores). Batching per article makes an article's output independent of
+    /// what else was in the run, so a resumed or sharded run writes the same
+    /// bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
-        let analysed: Vec<(Document, Attribution)> = articles.iter().map(|a| analyse(&a.text)).collect();
-        // One stance batch for all quotes of all articles, so the encoder sees
-        // full, length-sorted batches.
-        let mut inputs: Vec<StanceInput> = Vec::new();
-        for (doc, attribution) in &analysed {
-            for q in &attribution.quotes {
-                inputs.push(input_for(doc, q.quote.span.start, q.quote.span.end));
-            }
-        }
-        let probs = self.stance.predict(&self.encoder, &inputs)?;
-        let mut next = 0;
+        use rayon::prelude::*;
+        let analysed: Vec<(Document, Attribution)> = articles.par_iter().map(|a| analyse(&a.text)).collect();
         let mut out = Vec::with_capacity(articles.len());
         for (article, (doc, attribution)) in articles.iter().zip(&analysed) {
-            let n = attribution.quotes.len();
-            out.push(to_article(article, doc, attribution, &probs[next..next + n]));
-            next += n;
+            let inputs: Vec<StanceInput> = attribution.quotes.iter().map(|q| input_for(doc, q.quote.span.start, q.quote.span.end)).collect();
+            let probs = self.stance.predict(&self.encoder, &inputs)?;
+            out.push(to_article(article, doc, attribution, &probs));
         }
         Ok(out)
     }
@@ -114,7 +111,7 @@ pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, pr
             mention: q.mention.map(|m| text_span(doc, m)),
             cue: q.cue.map(|c| text_span(doc, c)),
             stance: Some(label_of(p)),
-            stance_scores: Some(StanceScores::from_probs(*p)),
+            stance_scores: Some(StanceScores::from_probs(p.map(|x| (x * 1e4).round() / 1e4))),
             sieve: q.sieve.map(|s| s.as_str().to_string()),
         })
         .collect();
