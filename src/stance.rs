@@ -25,9 +25,21 @@ pub const FEATURES: i64 = 2 * DIM;
 /// Embeds inputs into `[n, FEATURES]` feature rows.
 pub fn features(encoder: &Encoder, inputs: &[StanceInput]) -> Result<Tensor> {
     let quotes: Vec<&str> = inputs.iter().map(|i| i.quote.as_str()).collect();
-    let contexts: Vec<&str> = inputs.iter().map(|i| i.context.as_str()).collect();
+    // Quotes of one paragraph share its context: encode each paragraph once.
+    let mut unique: Vec<&str> = Vec::new();
+    let mut which: Vec<i64> = Vec::with_capacity(inputs.len());
+    for i in inputs {
+        let k = match unique.iter().position(|c| *c == i.context) {
+            Some(k) => k,
+            None => {
+                unique.push(&i.context);
+                unique.len() - 1
+            }
+        };
+        which.push(k as i64);
+    }
     let q = encoder.embed(&quotes)?;
-    let c = encoder.embed(&contexts)?;
+    let c = encoder.embed(&unique)?.index_select(0, &Tensor::from_slice(&which));
     Ok(Tensor::cat(&[q, c], 1))
 }
 
