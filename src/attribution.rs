@@ -7,7 +7,7 @@
 use crate::article::{EntityType, QuoteKind};
 use crate::cues::{find_cues, lemma_of, Cue};
 use crate::document::{Document, Span, TokenKind};
-use crate::ner::{core_name, find_names, NamedMention};
+use crate::ner::{core_name, NamedMention};
 use crate::quotes::{QuoteSpan, SourceSide};
 
 /// Which rule decided a quote's speaker, recorded in the output.
@@ -88,10 +88,13 @@ const ROLE_NOUNS: &[&str] = &[
 ];
 
 /// Finds the speaker of every quote.
-pub fn attribute(doc: &Document, quotes: &[QuoteSpan]) -> Attribution {
+/// `names` are the article's named mentions, from the learned tagger
+/// (`ner::tagger`) or the capitalisation rules (`ner::find_names`).
+pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -> Attribution {
     // Names inside direct quotes are what speakers talk about, not speakers.
-    let names: Vec<NamedMention> = find_names(doc)
-        .into_iter()
+    let names: Vec<NamedMention> = names
+        .iter()
+        .cloned()
         .filter(|n| !quotes.iter().any(|q| q.kind == QuoteKind::Direct && q.span.contains(n.span)))
         .collect();
     let cues = find_cues(doc);
@@ -631,7 +634,7 @@ mod tests {
     fn run(text: &str) -> Vec<(String, Option<String>, Option<Sieve>)> {
         let doc = Document::new(text);
         let quotes = detect(&doc);
-        let a = attribute(&doc, &quotes);
+        let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
         a.quotes
             .iter()
             .map(|q| (doc.slice(q.quote.span).to_string(), q.speaker.map(|s| a.speakers[s].name.clone()), q.sieve))
@@ -669,7 +672,7 @@ mod tests {
     fn aliases_cluster_under_the_most_complete_name() {
         let t = "US Secretary of State John Kerry arrived. \"Iran can help,\" Mr Kerry said.";
         let doc = Document::new(t);
-        let a = attribute(&doc, &detect(&doc));
+        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
         assert_eq!(a.speakers.len(), 1);
         assert_eq!(a.speakers[0].name, "US Secretary of State John Kerry");
         assert!(a.speakers[0].aliases.contains(&"Mr Kerry".to_string()));

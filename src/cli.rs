@@ -133,6 +133,27 @@ pub enum Command {
         #[arg(long)]
         errors: bool,
     },
+    /// Train the NER head (BiLSTM-CRF over MiniLM states and word shapes) on CoNLL-2003.
+    TrainNer {
+        #[arg(long, default_value = "../shared/data/conll2003")]
+        data: PathBuf,
+        #[arg(long, default_value = "models/ner")]
+        out: PathBuf,
+        #[arg(long, default_value = "8")]
+        epochs: usize,
+    },
+    /// Entity-level precision, recall and F1 per type of the NER head on CoNLL-2003.
+    EvalNer {
+        #[arg(long, default_value = "../shared/data/conll2003")]
+        data: PathBuf,
+        /// Which split: test or dev.
+        #[arg(long, default_value = "test")]
+        split: String,
+        #[arg(long, default_value = "models/ner")]
+        model: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Convert a sentence-transformers model.safetensors to rust_model.ot (used by setup).
     ConvertModel { dir: PathBuf },
 }
@@ -228,6 +249,42 @@ pub fn run(cli: Cli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", report.table());
+            }
+            Ok(())
+        }
+        Command::TrainNer { data, out, epochs } => {
+            use crate::ner::tagger::{read_conll, NerTagger, NerTrainConfig};
+            let encoder = load_encoder(cli.model_dir.as_deref())?;
+            let train = read_conll(&data.join("train.txt"))?;
+            eprintln!("train-ner: encoding {} sentences", train.len());
+            let (feats, tags) = conll_features(&encoder, &train)?;
+            let config = NerTrainConfig { epochs, ..Default::default() };
+            let tagger = NerTagger::train(&feats, &tags, &config, |line| eprintln!("train-ner: {line}"))?;
+            tagger.save(&out)?;
+            let dev = read_conll(&data.join("dev.txt"))?;
+            let scores = ner_scores(&encoder, &tagger, &dev)?;
+            let meta = serde_json::json!({"config": config, "train_sentences": train.len(), "dev": scores.iter().map(|(t, p)| (t.clone(), p.f1)).collect::<BTreeMap<_, _>>()});
+            std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta)? + "\n")?;
+            eprintln!("train-ner: wrote {} (dev F1 overall {:.3})", out.display(), scores.last().map_or(0.0, |s| s.1.f1));
+            Ok(())
+        }
+        Command::EvalNer { data, split, model, json } => {
+            use crate::ner::tagger::{read_conll, NerTagger};
+            if split != "test" && split != "dev" {
+                bail!("--split must be test or dev, not {split:?}");
+            }
+            let encoder = load_encoder(cli.model_dir.as_deref())?;
+            let tagger = NerTagger::load(&model)?;
+            let sentences = read_conll(&data.join(format!("{split}.txt")))?;
+            let scores = ner_scores(&encoder, &tagger, &sentences)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&scores)?);
+            } else {
+                println!("CoNLL-2003 {split}: {} sentences", sentences.len());
+                println!("{:<8} {:>9} {:>9} {:>9} {:>6}", "type", "precision", "recall", "F1", "gold");
+                for (ty, p) in &scores {
+                    println!("{:<8} {:>9.3} {:>9.3} {:>9.3} {:>6}", ty, p.precision, p.recall, p.f1, p.gold);
+                }
             }
             Ok(())
         }
@@ -375,4 +432,25 @@ fn bench_pipeline(pipeline: &Pipeline, articles: &[Article], seconds: f64) -> Re
         tch::get_num_threads()
     );
     Ok(())
+}
+
+fn load_encoder(model_dir: Option<&Path>) -> Result<Encoder> {
+    match model_dir {
+        Some(d) => Encoder::load(d),
+        None => Encoder::load_default(),
+    }
+}
+
+/// Word features and tags of CoNLL sentences.
+fn conll_features(encoder: &Encoder, data: &[(Vec<String>, Vec<i64>)]) -> Result<(Vec<tch::Tensor>, Vec<Vec<i64>>)> {
+    use crate::ner::tagger::{word_features, Sentence};
+    let sentences: Vec<Sentence> = data.iter().map(|(w, _)| Sentence::from_words(&w.iter().map(String::as_str).collect::<Vec<_>>())).collect();
+    let feats = word_features(encoder, &sentences)?;
+    Ok((feats, data.iter().map(|(_, t)| t.clone()).collect()))
+}
+
+fn ner_scores(encoder: &Encoder, tagger: &crate::ner::tagger::NerTagger, data: &[(Vec<String>, Vec<i64>)]) -> Result<Vec<(String, crate::eval::Prf)>> {
+    let (feats, gold) = conll_features(encoder, data)?;
+    let predicted: Vec<Vec<usize>> = feats.iter().map(|f| tagger.predict(f)).collect();
+    Ok(crate::ner::tagger::score_entities(&gold, &predicted))
 }

@@ -58,6 +58,20 @@ pub struct TokenStates {
     pub hidden: Tensor,
 }
 
+impl TokenStates {
+    /// The text's sentence embedding: the mean of all its pieces' states, L2
+    /// normalised, as sentence-transformers pools this model.
+    pub fn pooled(&self) -> Tensor {
+        pool(&self.hidden)
+    }
+}
+
+fn pool(hidden: &Tensor) -> Tensor {
+    let pooled = hidden.mean_dim(0, false, Kind::Float);
+    let norm = pooled.norm().clamp_min(1e-12);
+    pooled / norm
+}
+
 pub struct Encoder {
     model: BertModel<BertEmbeddings>,
     tokenizer: BertTokenizer,
@@ -138,11 +152,7 @@ impl Encoder {
             return Ok(Tensor::zeros([0, DIM], (Kind::Float, Device::Cpu)));
         }
         let mut rows: Vec<Option<Tensor>> = (0..texts.len()).map(|_| None).collect();
-        self.forward_sorted(texts, |i, _, hidden| {
-            let pooled = hidden.mean_dim(0, false, Kind::Float);
-            let norm = pooled.norm().clamp_min(1e-12);
-            rows[i] = Some(pooled / norm);
-        })?;
+        self.forward_sorted(texts, |i, _, hidden| rows[i] = Some(pool(&hidden)))?;
         let rows: Vec<Tensor> = rows.into_iter().map(|r| r.expect("every text was encoded")).collect();
         Ok(Tensor::stack(&rows, 0).to(Device::Cpu))
     }

@@ -72,14 +72,9 @@ pub struct LabelSummary {
     pub failed: usize,
 }
 
-/// 64-bit FNV-1a: a stable hash of an id, the same on every machine and run.
+/// The stable hash that assigns an id to a shard.
 pub fn id_hash(id: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in id.as_bytes() {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
+    crate::stable_hash(id)
 }
 
 /// Parses `I/N` (0 ≤ I < N).

@@ -29,10 +29,22 @@ pub mod stance;
 use attribution::{attribute, Attribution};
 use document::Document;
 
-/// Detection and attribution of one article: the stages that need no model.
+/// Detection and attribution of one article with the rule-based names: the
+/// stages that need no model (the pipeline uses the learned tagger instead).
 pub fn analyse(text: &str) -> (Document, Attribution) {
     let doc = Document::new(text);
     let quotes = quotes::detect(&doc);
-    let attribution = attribute(&doc, &quotes);
+    let attribution = attribute(&doc, &quotes, &ner::find_names(&doc));
     (doc, attribution)
+}
+
+/// 64-bit FNV-1a: a stable hash, the same on every machine and run (shard
+/// selection by id, hashed word features).
+pub fn stable_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
 }

@@ -2,13 +2,15 @@
 //! attribution → stance, written out in the GUIDELINES.md shape.
 
 use crate::article::{Article, Entity, QuoteRecord, StanceLabel, StanceScores, TextSpan};
-use crate::analyse;
-use crate::attribution::Attribution;
+use crate::attribution::{attribute, Attribution};
+use crate::ner::tagger::NerTagger;
+use crate::quotes::{detect, QuoteSpan};
 use crate::document::{Document, Span};
 use crate::encoder::Encoder;
-use crate::stance::{input_for, label_of, StanceInput, StanceModel};
+use crate::stance::{input_for, label_of, quote_features, StanceInput, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
+use tch::Tensor;
 
 /// The committed stance head, unless `$QUOTESTANCE_STANCE_DIR` names another.
 pub fn default_stance_dir() -> PathBuf {
@@ -20,6 +22,14 @@ pub fn default_stance_dir() -> PathBuf {
 pub struct Pipeline {
     pub encoder: Encoder,
     pub stance: StanceModel,
+    pub ner: NerTagger,
+}
+
+/// The committed NER head, unless `$QUOTESTANCE_NER_DIR` names another.
+pub fn default_ner_dir() -> PathBuf {
+    std::env::var_os("QUOTESTANCE_NER_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join("ner"))
 }
 
 impl Pipeline {
@@ -29,25 +39,45 @@ impl Pipeline {
             None => Encoder::load_default()?,
         };
         let stance = StanceModel::load(stance_dir)?;
-        Ok(Pipeline { encoder, stance })
+        let ner = NerTagger::load(&default_ner_dir())?;
+        Ok(Pipeline { encoder, stance, ner })
     }
 
     /// Labels the quotes of each article. The input's own quotes and entities,
     /// if any, are replaced; id, title and text are kept.
     ///
-    /// Detection and attribution run in parallel over the articles; the encoder
-    /// then reads one article at a time (libtorch spreads each batch over the
-    /// cores). Batching per article makes an article's output independent of
-    /// what else was in the run, so a resumed or sharded run writes the same
-    /// bytes as a single one.
+    /// Quote detection runs in parallel over the articles. Then the encoder
+    /// reads each article's paragraphs once: their token states feed the NER
+    /// tagger, and their pooled embeddings are the stance model's contexts;
+    /// only the quotes themselves are encoded again. Batching per article makes
+    /// an article's output independent of what else was in the run, so a
+    /// resumed or sharded run writes the same bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
         use rayon::prelude::*;
-        let analysed: Vec<(Document, Attribution)> = articles.par_iter().map(|a| analyse(&a.text)).collect();
+        let detected: Vec<(Document, Vec<QuoteSpan>)> = articles
+            .par_iter()
+            .map(|a| {
+                let doc = Document::new(a.text.as_str());
+                let quotes = detect(&doc);
+                (doc, quotes)
+            })
+            .collect();
         let mut out = Vec::with_capacity(articles.len());
-        for (article, (doc, attribution)) in articles.iter().zip(&analysed) {
-            let inputs: Vec<StanceInput> = attribution.quotes.iter().map(|q| input_for(doc, q.quote.span.start, q.quote.span.end)).collect();
-            let probs = self.stance.predict(&self.encoder, &inputs)?;
-            out.push(to_article(article, doc, attribution, &probs));
+        for (article, (doc, quotes)) in articles.iter().zip(&detected) {
+            let paragraphs: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
+            let states = self.encoder.token_states(&paragraphs)?;
+            let names = crate::ner::merge_names(&crate::ner::find_names(doc), &self.ner.names(doc, &states));
+            let attribution = attribute(doc, quotes, &names);
+            let probs = if attribution.quotes.is_empty() {
+                Vec::new()
+            } else {
+                let contexts = Tensor::stack(&states.iter().map(|s| s.pooled()).collect::<Vec<_>>(), 0);
+                let which: Vec<i64> = attribution.quotes.iter().map(|q| doc.paragraph_at(q.quote.span.start) as i64).collect();
+                let texts: Vec<&str> = attribution.quotes.iter().map(|q| doc.slice(q.quote.span)).collect();
+                let x = quote_features(&self.encoder, &texts, &contexts.index_select(0, &Tensor::from_slice(&which)))?;
+                self.stance.predict_features(&x)
+            };
+            out.push(to_article(article, doc, &attribution, &probs));
         }
         Ok(out)
     }
@@ -156,7 +186,7 @@ mod tests {
     fn output_has_the_guidelines_shape_and_valid_spans() {
         let text = "\"We will win,\" Mr Kerry said. Zarif said strikes alone would fail.";
         let input = Article::from_text("t", text.to_string()).unwrap();
-        let (doc, attribution) = analyse(text);
+        let (doc, attribution) = crate::analyse(text);
         let probs = vec![[0.2, 0.5, 0.3]; attribution.quotes.len()];
         let out = to_article(&input, &doc, &attribution, &probs);
         out.validate().unwrap();

@@ -38,9 +38,14 @@ pub fn features(encoder: &Encoder, inputs: &[StanceInput]) -> Result<Tensor> {
         };
         which.push(k as i64);
     }
-    let q = encoder.embed(&quotes)?;
-    let c = encoder.embed(&unique)?.index_select(0, &Tensor::from_slice(&which));
-    Ok(Tensor::cat(&[q, c], 1))
+    let contexts = encoder.embed(&unique)?.index_select(0, &Tensor::from_slice(&which));
+    quote_features(encoder, &quotes, &contexts)
+}
+
+/// Feature rows from quote texts and their already-computed context
+/// embeddings (`[quotes, DIM]`, e.g. pooled from the paragraphs' encoder states).
+pub fn quote_features(encoder: &Encoder, quotes: &[&str], contexts: &Tensor) -> Result<Tensor> {
+    Ok(Tensor::cat(&[encoder.embed(quotes)?, contexts.shallow_clone()], 1))
 }
 
 /// The stance input of a quote span of an article's text.
@@ -122,8 +127,12 @@ impl StanceModel {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
-        let probs = self.probabilities(&features(encoder, inputs)?);
-        Ok(rows(&probs))
+        Ok(self.predict_features(&features(encoder, inputs)?))
+    }
+
+    /// Label probabilities of feature rows (see [`features`], [`quote_features`]).
+    pub fn predict_features(&self, features: &Tensor) -> Vec<[f32; 3]> {
+        rows(&self.probabilities(features))
     }
 
     /// Trains a head on feature rows and labels (indices of [`StanceLabel::ALL`]).

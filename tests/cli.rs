@@ -81,7 +81,8 @@ fn classify_writes_valid_guidelines_json_for_the_samples() {
         assert!(!a.quotes.is_empty(), "{} has no quotes", a.id);
         for q in &a.quotes {
             let p = q.stance_scores.expect("stance scores");
-            assert!(((p.support + p.oppose + p.neutral) - 1.0).abs() < 1e-4);
+            // Scores are rounded to 4 decimals: three roundings move the sum by at most 1.5e-4.
+            assert!(((p.support + p.oppose + p.neutral) - 1.0).abs() < 2e-4);
             if let Some(s) = &q.speaker {
                 assert!(a.entities.iter().any(|e| &e.id == s), "speaker {s} not in entities");
             }

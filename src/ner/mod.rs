@@ -5,6 +5,9 @@
 //! stage reads; a learned tagger (issue: learned NER) replaces the guessing
 //! inside `find_names` without changing it.
 
+#[cfg(feature = "model")]
+pub mod tagger;
+
 use crate::article::EntityType;
 use crate::document::{Document, Span, TokenKind};
 
@@ -153,6 +156,33 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
     out
 }
 
+/// Combines the capitalisation chunks with the learned tagger's entities. The
+/// chunks draw the better boundaries in news copy (titles and particles:
+/// `Rear Adm. John Kirby`, `Bashar al-Assad`), the tagger the better decisions
+/// (is it a name at all, and of what type). So a chunk is kept when the tagger
+/// found an entity inside it, with that entity's type; a chunk the tagger saw no
+/// name in (`Everyone`, a demonym) is dropped; and the tagger's entities that no
+/// chunk covers are added as they are.
+pub fn merge_names(chunks: &[NamedMention], learned: &[NamedMention]) -> Vec<NamedMention> {
+    let mut out = Vec::new();
+    for c in chunks {
+        let inside: Vec<&NamedMention> = learned.iter().filter(|l| l.span.overlaps(c.span)).collect();
+        if inside.is_empty() {
+            continue;
+        }
+        // The type of the largest entity inside (a person's name beats a place in a title).
+        let best = inside.iter().max_by_key(|l| (l.span.len(), l.entity_type == EntityType::PER)).expect("not empty");
+        out.push(NamedMention { span: c.span, entity_type: best.entity_type, tokens: c.tokens });
+    }
+    for l in learned {
+        if !chunks.iter().any(|c| c.span.overlaps(l.span)) {
+            out.push(l.clone());
+        }
+    }
+    out.sort_by_key(|m| m.span.start);
+    out
+}
+
 /// A single capitalised word is a name unless it only opens a sentence
 /// (`Everyone`, `Wherever`) or is a demonym used as an adjective (`Iraqi forces`).
 fn is_single_word_name(doc: &Document, t: usize, sentence_first: usize, sentence_last: usize) -> bool {
@@ -241,6 +271,23 @@ mod tests {
         assert_eq!(n[0], ("Pentagon".to_string(), EntityType::ORG));
         assert_eq!(n[1], ("Iran".to_string(), EntityType::GPE));
         assert_eq!(n[2], ("US State Department".to_string(), EntityType::ORG));
+    }
+
+    #[test]
+    fn merged_names_take_chunk_boundaries_and_tagger_types() {
+        let doc = Document::new("Everyone knows Rear Adm. John Kirby met Iraqi envoys in Baghdad.");
+        let chunks = find_names(&doc);
+        let at = |s: &str| {
+            let b = doc.text.find(s).unwrap();
+            let start = doc.text[..b].chars().count();
+            Span::new(start, start + s.chars().count())
+        };
+        let learned = vec![
+            NamedMention { span: at("John Kirby"), entity_type: EntityType::PER, tokens: (0, 0) },
+            NamedMention { span: at("Baghdad"), entity_type: EntityType::GPE, tokens: (0, 0) },
+        ];
+        let merged: Vec<(&str, EntityType)> = merge_names(&chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
+        assert_eq!(merged, vec![("Rear Adm. John Kirby", EntityType::PER), ("Baghdad", EntityType::GPE)]);
     }
 
     #[test]
