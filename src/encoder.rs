@@ -81,6 +81,8 @@ pub struct Encoder {
     pub max_len: usize,
     /// Texts per forward pass.
     pub batch_size: usize,
+    /// Most word pieces per forward pass, padding included.
+    pub token_budget: usize,
 }
 
 impl Encoder {
@@ -102,7 +104,7 @@ impl Encoder {
         let model = BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &config, false);
         vs.load(dir.join("rust_model.ot")).with_context(|| format!("cannot load weights from {}", dir.display()))?;
         vs.freeze();
-        Ok(Encoder { model, tokenizer, _vs: vs, device, max_len: 256, batch_size: 32 })
+        Ok(Encoder { model, tokenizer, _vs: vs, device, max_len: 256, batch_size: 32, token_budget: 2048 })
     }
 
     /// Loads from [`default_model_dir`] or `$QUOTESTANCE_MODEL_DIR`.
@@ -119,7 +121,22 @@ impl Encoder {
         let encoded = self.tokenizer.encode_list(texts, self.max_len, &TruncationStrategy::LongestFirst, 0);
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encoded[i].token_ids.len());
-        for chunk in order.chunks(self.batch_size.max(1)) {
+        // Batches of similar length, cut by count and by padded size: one long
+        // paragraph must not pad thirty short ones to its length.
+        let mut batches: Vec<&[usize]> = Vec::new();
+        let mut start = 0;
+        for k in 0..order.len() {
+            let width = encoded[order[k]].token_ids.len();
+            let count = k - start + 1;
+            if count > self.batch_size.max(1) || (count > 1 && count * width > self.token_budget) {
+                batches.push(&order[start..k]);
+                start = k;
+            }
+        }
+        if start < order.len() {
+            batches.push(&order[start..]);
+        }
+        for chunk in batches {
             let width = chunk.iter().map(|&i| encoded[i].token_ids.len()).max().unwrap_or(0);
             let mut ids = Vec::with_capacity(chunk.len() * width);
             let mut mask = Vec::with_capacity(chunk.len() * width);
