@@ -1,0 +1,64 @@
+#![cfg(feature = "model")]
+//! The stance model reads its input and retrains reproducibly.
+
+use quotestance::article::{Article, StanceLabel};
+use quotestance::encoder::Encoder;
+use quotestance::input::article_files;
+use quotestance::stance::{cross_validate, examples, features, TrainConfig};
+use std::path::Path;
+use std::process::Command;
+
+fn train_articles() -> Vec<Article> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/train");
+    article_files(&dir).expect("../shared/eval/train beside the project").iter().map(|p| Article::load(p).unwrap()).collect()
+}
+
+#[test]
+fn shuffled_labels_score_clearly_lower() {
+    let encoder = Encoder::load_default().expect("run `make setup` first");
+    let articles = train_articles();
+    let (inputs, labels, groups) = examples(&articles);
+    let x = features(&encoder, &inputs).unwrap();
+    let config = TrainConfig::default();
+    let real = cross_validate(&x, &labels, &groups, 5, &config).unwrap();
+    // A fixed permutation of the labels breaks every link between text and label.
+    let mut shuffled: Vec<StanceLabel> = labels.clone();
+    let n = shuffled.len();
+    let mut state: u64 = 42;
+    for i in (1..n).rev() {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        shuffled.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    let noise = cross_validate(&x, &shuffled, &groups, 5, &config).unwrap();
+    assert!(real > noise + 0.2, "real labels {real:.3} vs shuffled {noise:.3}");
+    assert!(real > 0.55, "cross-validated macro-F1 {real:.3}");
+}
+
+fn gold_stance_f1(stance_dir: &Path) -> f64 {
+    let out = Command::new(env!("CARGO_BIN_EXE_quotestance"))
+        .args(["eval", "--json", "--gold"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/gold"))
+        .arg("--stance-model")
+        .arg(stance_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["stance_gold_spans"]["macro_f1"].as_f64().unwrap()
+}
+
+#[test]
+fn retraining_reproduces_the_committed_head() {
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("retrained-stance");
+    let status = Command::new(env!("CARGO_BIN_EXE_quotestance"))
+        .args(["train-stance", "--train"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/train"))
+        .arg("--out")
+        .arg(&out_dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let committed = gold_stance_f1(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance"));
+    let retrained = gold_stance_f1(&out_dir);
+    assert!((committed - retrained).abs() <= 0.01, "committed {committed:.3} vs retrained {retrained:.3}");
+}
