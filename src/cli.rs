@@ -191,8 +191,9 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Eval { gold, json, floors, errors, html, stance_model } => {
-            let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
-            let (report, mistakes) = evaluate(&pipeline, &gold)?;
+            let stance_dir = stance_model.unwrap_or_else(default_stance_dir);
+            let pipeline = load_pipeline(cli.model_dir.as_deref(), Some(stance_dir.clone()))?;
+            let (report, mistakes) = evaluate(&pipeline, &gold, &stance_dir)?;
             if let Some(path) = &html {
                 let ids: Vec<String> = load_gold(&gold)?.into_iter().map(|a| a.id).collect();
                 std::fs::write(path, crate::html::eval_page(&report, &mistakes, &ids)).with_context(|| format!("{}: cannot write", path.display()))?;
@@ -315,7 +316,7 @@ fn load_gold(dir: &Path) -> Result<Vec<Article>> {
 }
 
 /// Runs the pipeline on every gold article and scores it.
-pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
+pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path, stance_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
     let gold = load_gold(gold_dir)?;
     let predicted = pipeline.classify(&gold)?;
     let mut gold_span_stances: Vec<Vec<StanceLabel>> = Vec::new();
@@ -323,13 +324,30 @@ pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path) -> Result<(EvalReport, Vec
         let spans: Vec<(usize, usize)> = g.quotes.iter().map(|q| (q.start, q.end)).collect();
         gold_span_stances.push(pipeline.stance_of_spans(&g.text, &spans)?);
     }
+    // Baselines on the gold spans, so the model's gain is visible.
+    let majority = crate::stance::StanceMeta::load(stance_dir)?.majority();
+    let mut majority_pairs = Vec::new();
+    let mut zero_shot_pairs = Vec::new();
+    for g in &gold {
+        let texts: Vec<&str> = g.quotes.iter().map(|q| q.text.as_str()).collect();
+        let zs = crate::stance::zero_shot(&pipeline.encoder, &texts)?;
+        for (q, z) in g.quotes.iter().zip(zs) {
+            if let Some(label) = q.stance {
+                majority_pairs.push((label, majority));
+                zero_shot_pairs.push((label, z));
+            }
+        }
+    }
     let cases: Vec<EvalCase> = gold
         .iter()
         .zip(&predicted)
         .zip(&gold_span_stances)
         .map(|((g, p), s)| EvalCase { gold: g, predicted: p, gold_span_stances: s })
         .collect();
-    Ok((score(&cases), errors(&cases)))
+    let mut report = score(&cases);
+    report.stance_baselines.insert(format!("majority class ({})", majority.as_str()), crate::eval::StanceScoresReport::from_pairs(&majority_pairs));
+    report.stance_baselines.insert("zero-shot (nearest label description)".into(), crate::eval::StanceScoresReport::from_pairs(&zero_shot_pairs));
+    Ok((report, errors(&cases)))
 }
 
 /// Compares figures with floors (`{"direct.f1": 0.9, ...}`); lists every breach.
@@ -377,7 +395,11 @@ fn train_stance(model_dir: Option<&Path>, train_dir: &Path, out: &Path) -> Resul
     let config = TrainConfig { l2: best.0, ..base };
     let y = tch::Tensor::from_slice(&labels.iter().map(|l| l.index() as i64).collect::<Vec<_>>());
     let model = StanceModel::train(&x, &y, &config)?;
-    let meta = StanceMeta { config, train_examples: inputs.len(), train_articles: articles.len(), cv_macro_f1: cv };
+    let mut label_counts = BTreeMap::new();
+    for l in &labels {
+        *label_counts.entry(l.as_str().to_string()).or_insert(0) += 1;
+    }
+    let meta = StanceMeta { config, train_examples: inputs.len(), train_articles: articles.len(), cv_macro_f1: cv, label_counts };
     model.save(out, &meta)?;
     eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
     Ok(())

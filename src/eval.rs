@@ -91,6 +91,8 @@ pub struct EvalReport {
     pub stance_end_to_end: StanceScoresReport,
     /// Share of gold quotes found with the right speaker and stance.
     pub end_to_end: f64,
+    /// Baselines on gold spans (majority class, zero-shot), filled in by the runner.
+    pub stance_baselines: BTreeMap<String, StanceScoresReport>,
 }
 
 /// One article's gold, the pipeline's prediction on its text, and the stance
@@ -265,6 +267,7 @@ pub fn score(cases: &[EvalCase]) -> EvalReport {
         stance_gold_spans: StanceScoresReport::from_pairs(&gold_span_pairs),
         stance_end_to_end: StanceScoresReport::from_pairs(&e2e_pairs),
         end_to_end: if gold_total == 0 { 0.0 } else { e2e_right as f64 / gold_total as f64 },
+        stance_baselines: BTreeMap::new(),
     }
 }
 
@@ -367,6 +370,9 @@ impl EvalReport {
                 st.per_label_f1["oppose"],
                 st.per_label_f1["neutral"]
             );
+        }
+        for (name, st) in &self.stance_baselines {
+            s += &format!("  baseline: {:<36} macro-F1 {:.3}  accuracy {:.3}\n", name, st.macro_f1, st.accuracy);
         }
         s += "\nconfusion, gold spans (rows gold, columns predicted: support oppose neutral)\n";
         for label in StanceLabel::ALL {

@@ -84,6 +84,42 @@ pub struct StanceMeta {
     pub train_articles: usize,
     /// Cross-validated macro-F1 (folds by article) for each L2 value tried.
     pub cv_macro_f1: Vec<(f64, f64)>,
+    /// Training quotes per label: the majority-class baseline predicts the largest.
+    #[serde(default)]
+    pub label_counts: std::collections::BTreeMap<String, usize>,
+}
+
+impl StanceMeta {
+    pub fn load(dir: &Path) -> Result<StanceMeta> {
+        let path = dir.join(META_FILE);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: malformed", path.display()))
+    }
+
+    /// The most frequent training label.
+    pub fn majority(&self) -> StanceLabel {
+        StanceLabel::ALL.into_iter().max_by_key(|l| (self.label_counts.get(l.as_str()).copied().unwrap_or(0), std::cmp::Reverse(l.index()))).unwrap_or(StanceLabel::Neutral)
+    }
+}
+
+/// Descriptions of the labels for the zero-shot baseline: a quote takes the
+/// label whose description its embedding is closest to.
+pub const LABEL_DESCRIPTIONS: [&str; 3] = [
+    "supports and joins the US-led coalition's air strikes against Islamic State",
+    "opposes, criticizes or rejects the US-led coalition against Islamic State",
+    "neutral factual statement, no opinion about the coalition",
+];
+
+/// Zero-shot labels of quote texts: nearest label description by cosine.
+pub fn zero_shot(encoder: &Encoder, quotes: &[&str]) -> Result<Vec<StanceLabel>> {
+    if quotes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = encoder.embed(quotes)?;
+    let d = encoder.embed(&LABEL_DESCRIPTIONS)?;
+    let best = q.matmul(&d.tr()).argmax(1, false);
+    let best: Vec<i64> = Vec::<i64>::try_from(best).unwrap_or_default();
+    Ok(best.into_iter().map(|i| StanceLabel::ALL[i as usize]).collect())
 }
 
 const WEIGHTS_FILE: &str = "head.safetensors";
@@ -229,7 +265,7 @@ mod tests {
             assert_eq!(label_of(p).index(), i % 3, "row {i}: {p:?}");
         }
         let dir = std::env::temp_dir().join(format!("qs-stance-{}", std::process::id()));
-        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![] };
+        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![], label_counts: Default::default() };
         model.save(&dir, &meta).unwrap();
         let back = StanceModel::load(&dir).unwrap();
         assert_eq!(rows(&back.probabilities(&x)), probs);
