@@ -7,7 +7,15 @@ bin=./target/release/quotestance
 echo '$ quotestance eval'
 $bin eval
 echo
+echo '$ quotestance eval-ner'
+$bin eval-ner
+echo
+echo '$ quotestance bench-polnear'
+$bin bench-polnear
+echo
 echo '$ quotestance bench detect --input eval/gold'
 $bin bench detect --input eval/gold
 echo '$ quotestance bench pipeline --input examples --seconds 10'
 $bin bench pipeline --input examples --seconds 10
+echo '$ quotestance bench pipeline --input eval/gold --seconds 20'
+$bin bench pipeline --input eval/gold --seconds 20
