@@ -170,14 +170,13 @@ struct MarkedSpan {
 /// mark met while another is open means the first was never closed (a typo in
 /// the copy): it is closed where the next one opens, so one bad mark costs at
 /// most one quote.
-fn pair_marks(marks: &[Mark], family: Family) -> (Vec<MarkedSpan>, Vec<usize>) {
+fn pair_marks(marks: &[Mark], family: Family) -> Vec<MarkedSpan> {
     let mut pairs = Vec::new();
-    let mut stray_closes = Vec::new();
     let mut open: Option<usize> = None;
     for m in marks.iter().filter(|m| m.family == family) {
         match (open, m.role) {
             (None, Role::Open | Role::Either) => open = Some(m.pos),
-            (None, Role::Close) => stray_closes.push(m.pos),
+            (None, Role::Close) => {} // a close with no open: nothing to pair it with
             (Some(o), Role::Close | Role::Either) => {
                 pairs.push(MarkedSpan { open: o, close: Some(m.pos) });
                 open = None;
@@ -195,7 +194,7 @@ fn pair_marks(marks: &[Mark], family: Family) -> (Vec<MarkedSpan>, Vec<usize>) {
     if let Some(o) = open {
         pairs.push(MarkedSpan { open: o, close: None });
     }
-    (pairs, stray_closes)
+    pairs
 }
 
 /// Words before an opening mark that make the marked words a name, title or
@@ -297,8 +296,8 @@ fn detect_direct(doc: &Document, cues: &[Cue]) -> Vec<QuoteSpan> {
         let next_opens = doc.paragraphs.get(p + 1).is_some_and(|next| {
             all_marks[p + 1].first().is_some_and(|m| m.pos == next.start && m.role != Role::Close)
         });
-        let (doubles, _) = pair_marks(marks, Family::Double);
-        let (singles, _) = pair_marks(marks, Family::Single);
+        let doubles = pair_marks(marks, Family::Double);
+        let singles = pair_marks(marks, Family::Single);
         let mut spans: Vec<(MarkedSpan, Family)> = Vec::new();
         for d in &doubles {
             spans.push((*d, Family::Double));

@@ -111,7 +111,7 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
         let (first, last) = sentence.tokens;
         let mut t = first;
         while t < last {
-            if !is_capitalised(doc, t) || (NOT_NAMES.contains(&doc.token_text(t).to_lowercase().as_str()) && !is_title_start(doc, t, last)) {
+            if !is_capitalised(doc, t) || (NOT_NAMES.contains(&doc.token_text(t).to_lowercase().as_str()) && !is_title_start(doc, t)) {
                 t += 1;
                 continue;
             }
@@ -210,8 +210,7 @@ fn is_shouted(word: &str) -> bool {
     letters >= 4 && !word.chars().any(char::is_lowercase) && !ORG_WORDS.contains(&word.to_lowercase().as_str())
 }
 
-fn is_title_start(doc: &Document, t: usize, last: usize) -> bool {
-    let _ = last;
+fn is_title_start(doc: &Document, t: usize) -> bool {
     PERSON_TITLES.contains(&doc.token_text(t).to_lowercase().trim_end_matches('.'))
 }
 

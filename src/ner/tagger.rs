@@ -189,7 +189,7 @@ impl NerTagger {
 
     /// Negative log-likelihood of the gold tags under the CRF, averaged over the batch.
     fn crf_nll(&self, em: &Tensor, tags: &Tensor, mask: &Tensor) -> Tensor {
-        let (b, t, _) = em.size3().expect("3-d emissions");
+        let (_, t, _) = em.size3().expect("3-d emissions");
         let maskf = mask.to_kind(Kind::Float);
         // Gold path score.
         let first = tags.select(1, 0);
@@ -212,7 +212,6 @@ impl NerTagger {
             alpha = next.where_self(&m, &alpha);
         }
         let z = (alpha + self.end.unsqueeze(0)).logsumexp(1, false);
-        let _ = b;
         (z - gold).mean(Kind::Float)
     }
 
