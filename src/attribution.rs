@@ -577,13 +577,15 @@ fn resolve_mention(
         };
         return (pick, Some(Sieve::Pronoun));
     }
-    // A name inside the mention.
     // A name that heads the mention (`US Secretary of State John Kerry`, `Mr Kerry`),
-    // not one that only modifies it (`a Turkish government official`).
-    if let Some(n) = names.iter().rev().find(|n| n.span.overlaps(mention) && n.span.end + 2 >= mention.end) {
-        if let Some(c) = cluster_of(doc, n, speakers) {
-            // A role description ending in a name (`the Saudi ambassador, Adel al-Jubeir`) is the name's.
-            return (Some(c), None);
+    // not one that only modifies it (`a Turkish government official`) or that a
+    // role's preposition attaches (`a spokesman for US Central Command` is the
+    // spokesman, not the command).
+    if !is_role_description(&text) {
+        if let Some(n) = names.iter().rev().find(|n| n.span.overlaps(mention) && n.span.end + 2 >= mention.end) {
+            if let Some(c) = cluster_of(doc, n, speakers) {
+                return (Some(c), None);
+            }
         }
     }
     // A definite role noun: a named speaker with that role, else the last person speaker.
@@ -608,6 +610,14 @@ fn resolve_mention(
         }
     }
     (Some(description_speaker(doc, mention, speakers)), None)
+}
+
+/// `a spokesman for US Central Command`, `one of the tribe's leaders`: a role
+/// noun, then a preposition that attaches the rest.
+fn is_role_description(lower_text: &str) -> bool {
+    let words: Vec<&str> = lower_text.split_whitespace().collect();
+    words.windows(2).take(5).any(|w| ROLE_NOUNS.contains(&w[0]) && matches!(w[1], "for" | "of" | "from" | "at" | "in" | "with"))
+        && matches!(words.first(), Some(&("a" | "an" | "one" | "another" | "the" | "two" | "three" | "several")))
 }
 
 /// Whether a name is its sentence's subject: the first name of the sentence,
@@ -708,6 +718,14 @@ mod tests {
     fn unnamed_source_is_named_by_its_description() {
         let t = "Ankara would stay out of combat, a Turkish government official said.";
         assert_eq!(speaker_of(t, "Ankara would stay out of combat").as_deref(), Some("a Turkish government official"));
+    }
+
+    #[test]
+    fn a_role_with_a_preposition_is_its_own_speaker() {
+        let t = "The strikes were lawful, a spokesman for US Central Command said.";
+        assert_eq!(speaker_of(t, "The strikes were lawful").as_deref(), Some("a spokesman for US Central Command"));
+        assert!(is_role_description("a spokesman for us central command"));
+        assert!(!is_role_description("us secretary of state john kerry"));
     }
 
     #[test]

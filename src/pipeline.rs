@@ -66,7 +66,7 @@ impl Pipeline {
         for (article, (doc, quotes)) in articles.iter().zip(&detected) {
             let paragraphs: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
             let states = self.encoder.token_states(&paragraphs)?;
-            let names = crate::ner::merge_names(&crate::ner::find_names(doc), &self.ner.names(doc, &states));
+            let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, &states));
             let attribution = attribute(doc, quotes, &names);
             let probs = if attribution.quotes.is_empty() {
                 Vec::new()

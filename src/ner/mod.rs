@@ -118,6 +118,10 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
             let start = t;
             let mut end = t + 1;
             loop {
+                // `Abadi's State of Law bloc`: a possessive ends the name.
+                if doc.token_text(end - 1).ends_with("'s") || doc.token_text(end - 1).ends_with("’s") {
+                    break;
+                }
                 if end < last && is_capitalised(doc, end) && !NOT_NAMES.contains(&doc.token_text(end).to_lowercase().as_str()) {
                     end += 1;
                     continue;
@@ -163,7 +167,7 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
 /// found an entity inside it, with that entity's type; a chunk the tagger saw no
 /// name in (`Everyone`, a demonym) is dropped; and the tagger's entities that no
 /// chunk covers are added as they are.
-pub fn merge_names(chunks: &[NamedMention], learned: &[NamedMention]) -> Vec<NamedMention> {
+pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMention]) -> Vec<NamedMention> {
     let mut out = Vec::new();
     for c in chunks {
         let inside: Vec<&NamedMention> = learned.iter().filter(|l| l.span.overlaps(c.span)).collect();
@@ -175,7 +179,9 @@ pub fn merge_names(chunks: &[NamedMention], learned: &[NamedMention]) -> Vec<Nam
         out.push(NamedMention { span: c.span, entity_type: best.entity_type, tokens: c.tokens });
     }
     for l in learned {
-        if !chunks.iter().any(|c| c.span.overlaps(l.span)) {
+        // A dateline (`BAGHDAD (Reuters) -`) is no speaker, whoever tagged it.
+        let shouted = doc.slice(l.span).split_whitespace().all(is_shouted);
+        if !shouted && !chunks.iter().any(|c| c.span.overlaps(l.span)) {
             out.push(l.clone());
         }
     }
@@ -285,8 +291,14 @@ mod tests {
             NamedMention { span: at("John Kirby"), entity_type: EntityType::PER, tokens: (0, 0) },
             NamedMention { span: at("Baghdad"), entity_type: EntityType::GPE, tokens: (0, 0) },
         ];
-        let merged: Vec<(&str, EntityType)> = merge_names(&chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
+        let merged: Vec<(&str, EntityType)> = merge_names(&doc, &chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
         assert_eq!(merged, vec![("Rear Adm. John Kirby", EntityType::PER), ("Baghdad", EntityType::GPE)]);
+    }
+
+    #[test]
+    fn a_possessive_ends_a_name() {
+        let n = names("A lawmaker from Prime Minister Haider al-Abadi's State of Law bloc spoke.");
+        assert_eq!(n[0].0, "Prime Minister Haider al-Abadi's");
     }
 
     #[test]
