@@ -115,13 +115,6 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
         out.push(aq);
     }
 
-    // Transcript turns without a label continue the turn before them.
-    for i in 0..out.len() {
-        if out[i].quote.source_side == Some(SourceSide::Before) && out[i].quote.kind == QuoteKind::Direct && out[i].mention.is_none() && i > 0 {
-            out[i].speaker = out[i - 1].speaker;
-        }
-    }
-
     // Resolve mentions to speakers in text order, so pronouns see the speakers before them.
     let mut recent: Vec<(usize, usize)> = Vec::new(); // (char offset, speaker) of resolved speakers
     for i in 0..out.len() {

@@ -182,7 +182,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     let dir = out_dir.expect("checked above");
                     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
                     for a in &labeled {
-                        let path = dir.join(format!("{}.html", file_safe(&a.id)));
+                        let path = dir.join(crate::html::page_file_name(&a.id));
                         std::fs::write(&path, crate::html::article_page(a)).with_context(|| format!("{}: cannot write", path.display()))?;
                         writeln!(out, "{}", path.display())?;
                     }
@@ -193,9 +193,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval { gold, json, floors, errors, html, stance_model } => {
             let stance_dir = stance_model.unwrap_or_else(default_stance_dir);
             let pipeline = load_pipeline(cli.model_dir.as_deref(), Some(stance_dir.clone()))?;
+            let gold = load_gold(&gold)?;
             let (report, mistakes) = evaluate(&pipeline, &gold, &stance_dir)?;
             if let Some(path) = &html {
-                let ids: Vec<String> = load_gold(&gold)?.into_iter().map(|a| a.id).collect();
+                let ids: Vec<String> = gold.iter().map(|a| a.id.clone()).collect();
                 std::fs::write(path, crate::html::eval_page(&report, &mistakes, &ids)).with_context(|| format!("{}: cannot write", path.display()))?;
             }
             if errors {
@@ -255,7 +256,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::TrainNer { data, out, epochs } => {
             use crate::ner::tagger::{read_conll, NerTagger, NerTrainConfig};
-            let encoder = load_encoder(cli.model_dir.as_deref())?;
+            let encoder = Encoder::load_from(cli.model_dir.as_deref())?;
             let train = read_conll(&data.join("train.txt"))?;
             eprintln!("train-ner: encoding {} sentences", train.len());
             let (feats, tags) = conll_features(&encoder, &train)?;
@@ -274,7 +275,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if split != "test" && split != "dev" {
                 bail!("--split must be test or dev, not {split:?}");
             }
-            let encoder = load_encoder(cli.model_dir.as_deref())?;
+            let encoder = Encoder::load_from(cli.model_dir.as_deref())?;
             let tagger = NerTagger::load(&model)?;
             let sentences = read_conll(&data.join(format!("{split}.txt")))?;
             let scores = ner_scores(&encoder, &tagger, &sentences)?;
@@ -297,12 +298,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// An article id as a file name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
-fn file_safe(id: &str) -> String {
-    let s: String = id.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
-    if s.is_empty() || s.starts_with('.') { format!("article{s}") } else { s }
-}
-
 fn load_pipeline(model_dir: Option<&Path>, stance_model: Option<PathBuf>) -> Result<Pipeline> {
     Pipeline::load(model_dir, &stance_model.unwrap_or_else(default_stance_dir))
 }
@@ -316,11 +311,10 @@ fn load_gold(dir: &Path) -> Result<Vec<Article>> {
 }
 
 /// Runs the pipeline on every gold article and scores it.
-pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path, stance_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
-    let gold = load_gold(gold_dir)?;
-    let predicted = pipeline.classify(&gold)?;
+pub fn evaluate(pipeline: &Pipeline, gold: &[Article], stance_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
+    let predicted = pipeline.classify(gold)?;
     let mut gold_span_stances: Vec<Vec<StanceLabel>> = Vec::new();
-    for g in &gold {
+    for g in gold {
         let spans: Vec<(usize, usize)> = g.quotes.iter().map(|q| (q.start, q.end)).collect();
         gold_span_stances.push(pipeline.stance_of_spans(&g.text, &spans)?);
     }
@@ -328,7 +322,7 @@ pub fn evaluate(pipeline: &Pipeline, gold_dir: &Path, stance_dir: &Path) -> Resu
     let majority = crate::stance::StanceMeta::load(stance_dir)?.majority();
     let mut majority_pairs = Vec::new();
     let mut zero_shot_pairs = Vec::new();
-    for g in &gold {
+    for g in gold {
         let texts: Vec<&str> = g.quotes.iter().map(|q| q.text.as_str()).collect();
         let zs = crate::stance::zero_shot(&pipeline.encoder, &texts)?;
         for (q, z) in g.quotes.iter().zip(zs) {
@@ -377,10 +371,7 @@ fn train_stance(model_dir: Option<&Path>, train_dir: &Path, out: &Path) -> Resul
     if inputs.is_empty() {
         bail!("{}: no labeled quotes to train on", train_dir.display());
     }
-    let encoder = match model_dir {
-        Some(d) => Encoder::load(d)?,
-        None => Encoder::load_default()?,
-    };
+    let encoder = Encoder::load_from(model_dir)?;
     eprintln!("embedding {} quotes from {} articles", inputs.len(), articles.len());
     let x = features(&encoder, &inputs)?;
     let base = TrainConfig::default();
@@ -454,13 +445,6 @@ fn bench_pipeline(pipeline: &Pipeline, articles: &[Article], seconds: f64) -> Re
         tch::get_num_threads()
     );
     Ok(())
-}
-
-fn load_encoder(model_dir: Option<&Path>) -> Result<Encoder> {
-    match model_dir {
-        Some(d) => Encoder::load(d),
-        None => Encoder::load_default(),
-    }
 }
 
 /// Word features and tags of CoNLL sentences.

@@ -113,6 +113,14 @@ impl Encoder {
         Encoder::load(&dir)
     }
 
+    /// Loads from `dir` when given, else as [`Encoder::load_default`].
+    pub fn load_from(dir: Option<&Path>) -> Result<Encoder> {
+        match dir {
+            Some(dir) => Encoder::load(dir),
+            None => Encoder::load_default(),
+        }
+    }
+
     /// Runs the transformer over texts, in batches of similar length (padding
     /// costs compute, so sorting by length first is the main speed lever), and
     /// hands each text's output rows and mask to `each` in input order.

@@ -22,6 +22,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The file name of an article's page: the id with anything but letters,
+/// digits, `-`, `_` and `.` replaced by `_`, never hidden or empty.
+pub fn page_file_name(id: &str) -> String {
+    let s: String = id.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    if s.is_empty() || s.starts_with('.') {
+        format!("article{s}.html")
+    } else {
+        format!("{s}.html")
+    }
+}
+
 const STYLE: &str = r#"
 body { font-family: Georgia, 'Times New Roman', serif; margin: 0; color: #222; background: #fafafa; }
 header { padding: 12px 24px; background: #263238; color: #fff; font-family: sans-serif; }
@@ -308,6 +319,14 @@ mod tests {
                 sieve: Some("explicit".into()),
             }],
         }
+    }
+
+    #[test]
+    fn page_names_are_safe_file_names() {
+        assert_eq!(page_file_name("seed-kerry_iran.v2"), "seed-kerry_iran.v2.html");
+        assert_eq!(page_file_name("a/../b c"), "a_.._b_c.html");
+        assert_eq!(page_file_name(".."), "article...html");
+        assert_eq!(page_file_name(""), "article.html");
     }
 
     #[test]

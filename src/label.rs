@@ -299,8 +299,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
                     Ok(l) => {
                         sink.write_line(&serde_json::to_string(&l)?)?;
                         if let Some(dir) = &opts.html {
-                            let name: String = l.id.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
-                            std::fs::write(dir.join(format!("{name}.html")), crate::html::article_page(&l))?;
+                            std::fs::write(dir.join(crate::html::page_file_name(&l.id)), crate::html::article_page(&l))?;
                         }
                         summary.labeled += 1;
                     }

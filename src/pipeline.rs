@@ -34,10 +34,7 @@ pub fn default_ner_dir() -> PathBuf {
 
 impl Pipeline {
     pub fn load(model_dir: Option<&Path>, stance_dir: &Path) -> Result<Pipeline> {
-        let encoder = match model_dir {
-            Some(dir) => Encoder::load(dir)?,
-            None => Encoder::load_default()?,
-        };
+        let encoder = Encoder::load_from(model_dir)?;
         let stance = StanceModel::load(stance_dir)?;
         let ner = NerTagger::load(&default_ner_dir())?;
         Ok(Pipeline { encoder, stance, ner })
