@@ -2,11 +2,11 @@
 //! `main.rs` only parses and calls [`run`].
 
 use crate::article::{Article, StanceLabel};
-use crate::encoder::{convert_safetensors, Encoder};
+use crate::encoder::{convert_safetensors, Encoder, Precision};
 use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::pipeline::{default_stance_dir, table, Pipeline};
-use crate::stance::{cross_validate, examples, features, StanceMeta, StanceModel, TrainConfig};
+use crate::stance::{cross_validate, training_set, StanceMeta, StanceModel, TrainConfig};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -19,6 +19,10 @@ pub struct Cli {
     /// Directory of the converted MiniLM model (default: the setup cache).
     #[arg(long, global = true, env = "QUOTESTANCE_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
+    /// Arithmetic of the encoder's dense layers. The committed heads were
+    /// trained on int8 states; f32 is the reference model, about half as fast.
+    #[arg(long, global = true, value_enum, default_value = "int8", env = "QUOTESTANCE_PRECISION")]
+    pub precision: Precision,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -39,6 +43,9 @@ pub enum BenchTarget {
     Detect,
     /// Detection, attribution and stance.
     Pipeline,
+    /// The encoder's share of the pipeline alone: every paragraph of every
+    /// article to token states (what bench/python_encode.py does in Python).
+    Encoder,
 }
 
 #[derive(Subcommand)]
@@ -159,6 +166,8 @@ pub enum Command {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    let (model_dir, precision) = (cli.model_dir.clone(), cli.precision);
+    let load_encoder = || Encoder::load_from(model_dir.as_deref(), precision);
     match cli.command {
         Command::Classify { inputs, format, out_dir, stance_model } => {
             if matches!(format, Format::Html) && out_dir.is_none() {
@@ -168,7 +177,7 @@ pub fn run(cli: Cli) -> Result<()> {
             for input in &inputs {
                 articles.extend(read_articles(input)?);
             }
-            let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
+            let pipeline = load_pipeline(load_encoder()?, stance_model)?;
             let labeled = pipeline.classify(&articles)?;
             let mut out = std::io::stdout().lock();
             match format {
@@ -192,7 +201,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Eval { gold, json, floors, errors, html, stance_model } => {
             let stance_dir = stance_model.unwrap_or_else(default_stance_dir);
-            let pipeline = load_pipeline(cli.model_dir.as_deref(), Some(stance_dir.clone()))?;
+            let pipeline = load_pipeline(load_encoder()?, Some(stance_dir.clone()))?;
             let gold = load_gold(&gold)?;
             let (report, mistakes) = evaluate(&pipeline, &gold, &stance_dir)?;
             if let Some(path) = &html {
@@ -221,7 +230,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Label { input, output, errors, resume, shard, html, chunk, max_chars, stance_model } => {
             let shard = shard.as_deref().map(crate::label::parse_shard).transpose()?;
             let input = crate::label::LabelInput::from_arg(&input)?;
-            let pipeline = load_pipeline(cli.model_dir.as_deref(), stance_model)?;
+            let pipeline = load_pipeline(load_encoder()?, stance_model)?;
             let opts = crate::label::LabelOptions { output, errors, resume, shard, html, chunk, max_chars };
             let summary = crate::label::run(&pipeline, input, &opts)?;
             eprintln!(
@@ -233,12 +242,20 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::TrainStance { train, out } => train_stance(cli.model_dir.as_deref(), &train, &out),
+        Command::TrainStance { train, out } => train_stance(load_encoder()?, &train, &out),
         Command::Bench { what, input, seconds } => {
             let articles = read_articles(&input)?;
             match what {
                 BenchTarget::Detect => bench_detect(&articles, seconds),
-                BenchTarget::Pipeline => bench_pipeline(&load_pipeline(cli.model_dir.as_deref(), None)?, &articles, seconds),
+                BenchTarget::Pipeline => {
+                    let pipeline = load_pipeline(load_encoder()?, None)?;
+                    bench_rate("pipeline", &articles, seconds, || pipeline.classify(&articles).map(drop))
+                }
+                BenchTarget::Encoder => {
+                    let encoder = load_encoder()?;
+                    let docs: Vec<crate::document::Document> = articles.iter().map(|a| crate::document::Document::new(a.text.as_str())).collect();
+                    bench_rate("encoder", &articles, seconds, || docs.iter().try_for_each(|d| encoder.paragraph_states(d).map(drop)))
+                }
             }
         }
         Command::BenchPolnear { dir, json, errors } => {
@@ -256,7 +273,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::TrainNer { data, out, epochs } => {
             use crate::ner::tagger::{read_conll, NerTagger, NerTrainConfig};
-            let encoder = Encoder::load_from(cli.model_dir.as_deref())?;
+            let encoder = load_encoder()?;
             let train = read_conll(&data.join("train.txt"))?;
             eprintln!("train-ner: encoding {} sentences", train.len());
             let (feats, tags) = conll_features(&encoder, &train)?;
@@ -275,7 +292,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if split != "test" && split != "dev" {
                 bail!("--split must be test or dev, not {split:?}");
             }
-            let encoder = Encoder::load_from(cli.model_dir.as_deref())?;
+            let encoder = load_encoder()?;
             let tagger = NerTagger::load(&model)?;
             let sentences = read_conll(&data.join(format!("{split}.txt")))?;
             let scores = ner_scores(&encoder, &tagger, &sentences)?;
@@ -298,8 +315,8 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn load_pipeline(model_dir: Option<&Path>, stance_model: Option<PathBuf>) -> Result<Pipeline> {
-    Pipeline::load(model_dir, &stance_model.unwrap_or_else(default_stance_dir))
+fn load_pipeline(encoder: Encoder, stance_model: Option<PathBuf>) -> Result<Pipeline> {
+    Pipeline::load(encoder, &stance_model.unwrap_or_else(default_stance_dir))
 }
 
 fn load_gold(dir: &Path) -> Result<Vec<Article>> {
@@ -365,15 +382,13 @@ fn check_floors(report: &EvalReport, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn train_stance(model_dir: Option<&Path>, train_dir: &Path, out: &Path) -> Result<()> {
+fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
     let articles = load_gold(train_dir)?;
-    let (inputs, labels, groups) = examples(&articles);
-    if inputs.is_empty() {
+    eprintln!("encoding {} articles", articles.len());
+    let (x, labels, groups) = training_set(&encoder, &articles)?;
+    if labels.is_empty() {
         bail!("{}: no labeled quotes to train on", train_dir.display());
     }
-    let encoder = Encoder::load_from(model_dir)?;
-    eprintln!("embedding {} quotes from {} articles", inputs.len(), articles.len());
-    let x = features(&encoder, &inputs)?;
     let base = TrainConfig::default();
     let mut cv = Vec::new();
     for l2 in [1e-4, 1e-3, 1e-2] {
@@ -390,7 +405,7 @@ fn train_stance(model_dir: Option<&Path>, train_dir: &Path, out: &Path) -> Resul
     for l in &labels {
         *label_counts.entry(l.as_str().to_string()).or_insert(0) += 1;
     }
-    let meta = StanceMeta { config, train_examples: inputs.len(), train_articles: articles.len(), cv_macro_f1: cv, label_counts };
+    let meta = StanceMeta { config, train_examples: labels.len(), train_articles: articles.len(), cv_macro_f1: cv, label_counts };
     model.save(out, &meta)?;
     eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
     Ok(())
@@ -423,19 +438,20 @@ fn bench_detect(articles: &[Article], seconds: f64) -> Result<()> {
     Ok(())
 }
 
-/// The whole pipeline, in articles and words per second.
-fn bench_pipeline(pipeline: &Pipeline, articles: &[Article], seconds: f64) -> Result<()> {
+/// Articles and words per second of `round`, which processes all `articles`
+/// once; after one warm-up round, rounds repeat for `seconds`.
+fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl FnMut() -> Result<()>) -> Result<()> {
     let words: usize = articles.iter().map(|a| a.text.split_whitespace().count()).sum();
-    pipeline.classify(articles)?; // warm-up
+    round()?;
     let start = std::time::Instant::now();
     let mut rounds = 0usize;
     while start.elapsed().as_secs_f64() < seconds {
-        pipeline.classify(articles)?;
+        round()?;
         rounds += 1;
     }
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "pipeline: {:.2} articles/s, {:.0} words/s ({} articles of {:.0} words on average, {} rounds in {:.2} s, {} threads)",
+        "{what}: {:.2} articles/s, {:.0} words/s ({} articles of {:.0} words on average, {} rounds in {:.2} s, {} threads)",
         (articles.len() * rounds) as f64 / secs,
         (words * rounds) as f64 / secs,
         articles.len(),
@@ -457,6 +473,6 @@ fn conll_features(encoder: &Encoder, data: &[(Vec<String>, Vec<i64>)]) -> Result
 
 fn ner_scores(encoder: &Encoder, tagger: &crate::ner::tagger::NerTagger, data: &[(Vec<String>, Vec<i64>)]) -> Result<Vec<(String, crate::eval::Prf)>> {
     let (feats, gold) = conll_features(encoder, data)?;
-    let predicted: Vec<Vec<usize>> = feats.iter().map(|f| tagger.predict(f)).collect();
+    let predicted: Vec<Vec<usize>> = feats.chunks(64).flat_map(|c| tagger.predict_many(c)).collect();
     Ok(crate::ner::tagger::score_entities(&gold, &predicted))
 }

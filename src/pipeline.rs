@@ -7,10 +7,9 @@ use crate::ner::tagger::NerTagger;
 use crate::quotes::{detect, QuoteSpan};
 use crate::document::{Document, Span};
 use crate::encoder::Encoder;
-use crate::stance::{input_for, label_of, quote_features, StanceInput, StanceModel};
+use crate::stance::{article_features, label_of, span_features, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
-use tch::Tensor;
 
 /// The committed stance head, unless `$QUOTESTANCE_STANCE_DIR` names another.
 pub fn default_stance_dir() -> PathBuf {
@@ -33,8 +32,7 @@ pub fn default_ner_dir() -> PathBuf {
 }
 
 impl Pipeline {
-    pub fn load(model_dir: Option<&Path>, stance_dir: &Path) -> Result<Pipeline> {
-        let encoder = Encoder::load_from(model_dir)?;
+    pub fn load(encoder: Encoder, stance_dir: &Path) -> Result<Pipeline> {
         let stance = StanceModel::load(stance_dir)?;
         let ner = NerTagger::load(&default_ner_dir())?;
         Ok(Pipeline { encoder, stance, ner })
@@ -45,8 +43,7 @@ impl Pipeline {
     ///
     /// Quote detection runs in parallel over the articles. Then the encoder
     /// reads each article's paragraphs once: their token states feed the NER
-    /// tagger, and their pooled embeddings are the stance model's contexts;
-    /// only the quotes themselves are encoded again. Batching per article makes
+    /// tagger and the stance model alike (see [`crate::stance::quote_row`]). Batching per article makes
     /// an article's output independent of what else was in the run, so a
     /// resumed or sharded run writes the same bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
@@ -61,19 +58,11 @@ impl Pipeline {
             .collect();
         let mut out = Vec::with_capacity(articles.len());
         for (article, (doc, quotes)) in articles.iter().zip(&detected) {
-            let paragraphs: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
-            let states = self.encoder.token_states(&paragraphs)?;
+            let states = self.encoder.paragraph_states(doc)?;
             let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, &states));
             let attribution = attribute(doc, quotes, &names);
-            let probs = if attribution.quotes.is_empty() {
-                Vec::new()
-            } else {
-                let contexts = Tensor::stack(&states.iter().map(|s| s.pooled()).collect::<Vec<_>>(), 0);
-                let which: Vec<i64> = attribution.quotes.iter().map(|q| doc.paragraph_at(q.quote.span.start) as i64).collect();
-                let texts: Vec<&str> = attribution.quotes.iter().map(|q| doc.slice(q.quote.span)).collect();
-                let x = quote_features(&self.encoder, &texts, &contexts.index_select(0, &Tensor::from_slice(&which)))?;
-                self.stance.predict_features(&x)
-            };
+            let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
+            let probs = self.stance.predict_features(&span_features(doc, &states, &spans));
             out.push(to_article(article, doc, &attribution, &probs));
         }
         Ok(out)
@@ -82,8 +71,8 @@ impl Pipeline {
     /// The stance of given quote spans (e.g. gold quotes), read the same way.
     pub fn stance_of_spans(&self, text: &str, spans: &[(usize, usize)]) -> Result<Vec<StanceLabel>> {
         let doc = Document::new(text);
-        let inputs: Vec<StanceInput> = spans.iter().map(|&(s, e)| input_for(&doc, s, e)).collect();
-        Ok(self.stance.predict(&self.encoder, &inputs)?.iter().map(label_of).collect())
+        let x = article_features(&self.encoder, &doc, spans)?;
+        Ok(self.stance.predict_features(&x).iter().map(label_of).collect())
     }
 }
 

@@ -5,54 +5,75 @@
 
 use crate::article::{Article, StanceLabel};
 use crate::document::Document;
-use crate::encoder::{Encoder, DIM};
+use crate::encoder::{Encoder, TokenStates, DIM};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tch::{nn, nn::Module, nn::OptimizerConfig, Device, Kind, Tensor};
 
-/// What the classifier reads for one quote.
-#[derive(Debug, Clone)]
-pub struct StanceInput {
-    pub quote: String,
-    /// The paragraph around the quote.
-    pub context: String,
-}
-
 /// Number of feature columns: the quote's embedding and its paragraph's.
 pub const FEATURES: i64 = 2 * DIM;
 
-/// Embeds inputs into `[n, FEATURES]` feature rows.
-pub fn features(encoder: &Encoder, inputs: &[StanceInput]) -> Result<Tensor> {
-    let quotes: Vec<&str> = inputs.iter().map(|i| i.quote.as_str()).collect();
-    // Quotes of one paragraph share its context: encode each paragraph once.
-    let mut unique: Vec<&str> = Vec::new();
-    let mut which: Vec<i64> = Vec::with_capacity(inputs.len());
-    for i in inputs {
-        let k = match unique.iter().position(|c| *c == i.context) {
-            Some(k) => k,
-            None => {
-                unique.push(&i.context);
-                unique.len() - 1
-            }
-        };
-        which.push(k as i64);
+/// The feature row `[FEATURES]` of a quote at char range `quote` of an
+/// encoded paragraph: the normalised mean of the quote's own word pieces,
+/// read in the context of the whole paragraph, beside the paragraph's pooled
+/// embedding. Reading quotes out of the paragraph's states means every token
+/// goes through the encoder once, for NER and stance alike.
+pub fn quote_row(paragraph: &TokenStates, quote: (usize, usize)) -> Tensor {
+    let inside: Vec<i64> = paragraph
+        .offsets
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.is_some_and(|(a, b)| a < quote.1 && b > quote.0))
+        .map(|(i, _)| i as i64)
+        .collect();
+    // A quote cut off by truncation has no pieces: fall back to the paragraph.
+    let quote_embedding = if inside.is_empty() {
+        paragraph.pooled()
+    } else {
+        crate::encoder::pool(&paragraph.hidden.index_select(0, &Tensor::from_slice(&inside)))
+    };
+    Tensor::cat(&[quote_embedding, paragraph.pooled()], 0)
+}
+
+/// The paragraph (by index) a quote span of an article starts in, and the
+/// quote's char range within it. A quote running on into later paragraphs is
+/// read in its first one, as paragraphs are encoded one by one.
+pub fn quote_in_paragraph(doc: &Document, start: usize, end: usize) -> (usize, (usize, usize)) {
+    let k = doc.paragraph_at(start);
+    match doc.paragraphs.get(k) {
+        Some(p) => (k, (start.saturating_sub(p.start), end.min(p.end).saturating_sub(p.start))),
+        None => (k, (0, end.saturating_sub(start))),
     }
-    let contexts = encoder.embed(&unique)?.index_select(0, &Tensor::from_slice(&which));
-    quote_features(encoder, &quotes, &contexts)
 }
 
-/// Feature rows from quote texts and their already-computed context
-/// embeddings (`[quotes, DIM]`, e.g. pooled from the paragraphs' encoder states).
-pub fn quote_features(encoder: &Encoder, quotes: &[&str], contexts: &Tensor) -> Result<Tensor> {
-    Ok(Tensor::cat(&[encoder.embed(quotes)?, contexts.shallow_clone()], 1))
+/// Feature rows `[spans, FEATURES]` of quote spans of an article from its
+/// paragraphs' encoder states (`paragraph_states[i]` is `doc.paragraphs[i]`'s).
+pub fn span_features(doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)]) -> Tensor {
+    if spans.is_empty() {
+        return Tensor::zeros([0, FEATURES], (Kind::Float, Device::Cpu));
+    }
+    let rows: Vec<Tensor> = spans
+        .iter()
+        .map(|&(start, end)| {
+            let (k, quote) = quote_in_paragraph(doc, start, end);
+            match paragraph_states.get(k) {
+                Some(states) => quote_row(states, quote),
+                None => Tensor::zeros([FEATURES], (Kind::Float, Device::Cpu)),
+            }
+        })
+        .collect();
+    Tensor::stack(&rows, 0)
 }
 
-/// The stance input of a quote span of an article's text.
-pub fn input_for(doc: &Document, start: usize, end: usize) -> StanceInput {
-    let span = crate::document::Span::new(start, end);
-    let para = doc.paragraphs.get(doc.paragraph_at(start)).copied().unwrap_or(span);
-    StanceInput { quote: doc.slice(span).to_string(), context: doc.slice(para).to_string() }
+/// Feature rows of quote spans of an article's text, encoding the article
+/// exactly as the pipeline does, so training, gold-span scoring and
+/// `classify` see the same numbers.
+pub fn article_features(encoder: &Encoder, doc: &Document, spans: &[(usize, usize)]) -> Result<Tensor> {
+    if spans.is_empty() {
+        return Ok(span_features(doc, &[], spans));
+    }
+    Ok(span_features(doc, &encoder.paragraph_states(doc)?, spans))
 }
 
 /// Training settings, stored beside the weights so a retrain can reproduce them.
@@ -159,14 +180,7 @@ impl StanceModel {
         features.matmul(&self.weight.tr()).f_add(&self.bias).expect("shapes checked at load").softmax(-1, Kind::Float)
     }
 
-    pub fn predict(&self, encoder: &Encoder, inputs: &[StanceInput]) -> Result<Vec<[f32; 3]>> {
-        if inputs.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(self.predict_features(&features(encoder, inputs)?))
-    }
-
-    /// Label probabilities of feature rows (see [`features`], [`quote_features`]).
+    /// Label probabilities of feature rows (see [`span_features`]).
     pub fn predict_features(&self, features: &Tensor) -> Vec<[f32; 3]> {
         rows(&self.probabilities(features))
     }
@@ -203,22 +217,25 @@ fn rows(probs: &Tensor) -> Vec<[f32; 3]> {
     flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
 
-/// Labeled training examples of a set of articles, with the article index of each.
-pub fn examples(articles: &[Article]) -> (Vec<StanceInput>, Vec<StanceLabel>, Vec<usize>) {
-    let mut inputs = Vec::new();
+/// The labeled training set of a set of articles: feature rows, their
+/// labels, and the article index of each (for folds by article).
+pub fn training_set(encoder: &Encoder, articles: &[Article]) -> Result<(Tensor, Vec<StanceLabel>, Vec<usize>)> {
+    let mut rows = Vec::new();
     let mut labels = Vec::new();
     let mut groups = Vec::new();
     for (a, article) in articles.iter().enumerate() {
-        let doc = Document::new(article.text.as_str());
-        for q in &article.quotes {
-            if let Some(label) = q.stance {
-                inputs.push(input_for(&doc, q.start, q.end));
-                labels.push(label);
-                groups.push(a);
-            }
+        let labeled: Vec<_> = article.quotes.iter().filter_map(|q| q.stance.map(|l| ((q.start, q.end), l))).collect();
+        if labeled.is_empty() {
+            continue;
         }
+        let doc = Document::new(article.text.as_str());
+        let spans: Vec<(usize, usize)> = labeled.iter().map(|(s, _)| *s).collect();
+        rows.push(article_features(encoder, &doc, &spans)?);
+        labels.extend(labeled.iter().map(|(_, l)| *l));
+        groups.extend(std::iter::repeat_n(a, labeled.len()));
     }
-    (inputs, labels, groups)
+    let x = if rows.is_empty() { Tensor::zeros([0, FEATURES], (Kind::Float, Device::Cpu)) } else { Tensor::cat(&rows, 0) };
+    Ok((x, labels, groups))
 }
 
 /// Macro-F1 of a head trained on the other folds, predicting each fold (folds by article).

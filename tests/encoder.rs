@@ -66,3 +66,23 @@ fn token_states_carry_char_offsets_into_the_text() {
     assert!(pieces.contains(&"«".to_string()), "{pieces:?}");
     assert!(pieces.iter().any(|p| p == "Zarif" || p == "Za"), "{pieces:?}");
 }
+
+#[test]
+fn int8_embeddings_stay_close_to_the_reference() {
+    use quotestance::encoder::Precision;
+    let mut encoder = Encoder::load_default().expect("run `make setup` first");
+    encoder.set_precision(Precision::Int8).unwrap();
+    assert_eq!(encoder.precision(), Precision::Int8);
+    let r = reference();
+    let texts: Vec<&str> = r.texts.iter().map(String::as_str).collect();
+    let ours = rows(&encoder.embed(&texts).unwrap());
+    // Both are unit vectors, so the dot product is the cosine.
+    let cosines: Vec<f32> = ours.iter().zip(&r.embeddings).map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum()).collect();
+    eprintln!("int8 cosines to the f32 reference: {cosines:?}");
+    // Sentences stay within 0.98; a two-letter text ("OK") moves most.
+    for (text, c) in texts.iter().zip(&cosines) {
+        let floor = if text.split_whitespace().count() >= 5 { 0.98 } else { 0.95 };
+        assert!(*c > floor, "{text:?}: cosine {c} to the f32 reference");
+    }
+    assert!(cosines.iter().any(|&c| c < 0.999_99), "int8 gave f32 results: is it used at all?");
+}

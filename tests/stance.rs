@@ -4,7 +4,8 @@
 use quotestance::article::{Article, StanceLabel};
 use quotestance::encoder::Encoder;
 use quotestance::input::article_files;
-use quotestance::stance::{cross_validate, examples, features, TrainConfig};
+use quotestance::encoder::Precision;
+use quotestance::stance::{cross_validate, training_set, TrainConfig};
 use std::path::Path;
 use std::process::Command;
 
@@ -15,10 +16,8 @@ fn train_articles() -> Vec<Article> {
 
 #[test]
 fn shuffled_labels_score_clearly_lower() {
-    let encoder = Encoder::load_default().expect("run `make setup` first");
-    let articles = train_articles();
-    let (inputs, labels, groups) = examples(&articles);
-    let x = features(&encoder, &inputs).unwrap();
+    let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
+    let (x, labels, groups) = training_set(&encoder, &train_articles()).unwrap();
     let config = TrainConfig::default();
     let real = cross_validate(&x, &labels, &groups, 5, &config).unwrap();
     // A fixed permutation of the labels breaks every link between text and label.

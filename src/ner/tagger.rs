@@ -174,15 +174,7 @@ impl NerTagger {
 
     /// Emission scores `[batch, time, K]` for padded features `[batch, time, F]`.
     fn emissions(&self, x: &Tensor, train: bool) -> Tensor {
-        let dense = x.narrow(2, 0, DIM + SHAPE);
-        let word_ids = x.select(2, DIM + SHAPE).to_kind(Kind::Int64);
-        let suffix_ids = x.select(2, DIM + SHAPE + 1).to_kind(Kind::Int64);
-        let mut lexical = self.words.forward(&word_ids);
-        if train {
-            lexical = lexical.dropout(0.3, true); // lean on the encoder for unseen words
-        }
-        let x = Tensor::cat(&[dense, lexical, self.suffixes.forward(&suffix_ids)], 2);
-        let (h, _) = self.lstm.seq(&x);
+        let (h, _) = self.lstm.seq(&self.lstm_input(x, train));
         let h = if train { h.dropout(0.3, true) } else { h };
         self.proj.forward(&h)
     }
@@ -245,17 +237,65 @@ impl NerTagger {
 
     /// The best tag sequence of one sentence's features (Viterbi).
     pub fn predict(&self, features: &Tensor) -> Vec<usize> {
+        self.predict_many(std::slice::from_ref(features)).pop().unwrap_or_default()
+    }
+
+    /// The best tag sequences of many sentences, run through the BiLSTM as one
+    /// batch: a sentence at a time, the LSTM's small per-step matmuls leave
+    /// most of the time to overhead.
+    pub fn predict_many(&self, features: &[Tensor]) -> Vec<Vec<usize>> {
         let _guard = tch::no_grad_guard();
-        let n = features.size()[0];
-        if n == 0 {
-            return Vec::new();
+        let lengths: Vec<i64> = features.iter().map(|f| f.size()[0]).collect();
+        let live: Vec<usize> = (0..features.len()).filter(|&i| lengths[i] > 0).collect();
+        let mut out = vec![Vec::new(); features.len()];
+        if live.is_empty() {
+            return out;
         }
-        let em = self.emissions(&features.unsqueeze(0), false).squeeze_dim(0);
-        let em: Vec<f32> = Vec::<f32>::try_from(em.contiguous().view(-1)).unwrap_or_default();
+        let inputs: Vec<Tensor> = live.iter().map(|&i| self.lstm_input(&features[i], false)).collect();
+        let forward = self.lstm_direction(&inputs, "");
+        // The backward direction reads each sentence reversed, so that right
+        // padding comes after its last word, never before it.
+        let reversed: Vec<Tensor> = inputs.iter().map(|x| x.flip([0])).collect();
+        let backward = self.lstm_direction(&reversed, "_reverse");
         let tr: Vec<f32> = Vec::<f32>::try_from(self.transitions.contiguous().view(-1)).unwrap_or_default();
         let st: Vec<f32> = Vec::<f32>::try_from(&self.start).unwrap_or_default();
         let en: Vec<f32> = Vec::<f32>::try_from(&self.end).unwrap_or_default();
-        viterbi(&em, &tr, &st, &en, n as usize, K as usize)
+        for (b, &i) in live.iter().enumerate() {
+            let n = lengths[i];
+            let h = Tensor::cat(&[forward.get(b as i64).narrow(0, 0, n), backward.get(b as i64).narrow(0, 0, n).flip([0])], 1);
+            let em: Vec<f32> = Vec::<f32>::try_from(self.proj.forward(&h).contiguous().view(-1)).unwrap_or_default();
+            out[i] = viterbi(&em, &tr, &st, &en, n as usize, K as usize);
+        }
+        out
+    }
+
+    /// The LSTM's input `[..., words, input]` from word features `[..., words,
+    /// FEATURES]`: the dense columns beside the embeddings of the hashed word
+    /// and suffix ids (word embeddings dropped out in training, so the tagger
+    /// leans on the encoder for unseen words).
+    fn lstm_input(&self, x: &Tensor, train: bool) -> Tensor {
+        let dense = x.narrow(-1, 0, DIM + SHAPE);
+        let word_ids = x.select(-1, DIM + SHAPE).to_kind(Kind::Int64);
+        let suffix_ids = x.select(-1, DIM + SHAPE + 1).to_kind(Kind::Int64);
+        let mut lexical = self.words.forward(&word_ids);
+        if train {
+            lexical = lexical.dropout(0.3, true);
+        }
+        Tensor::cat(&[dense, lexical, self.suffixes.forward(&suffix_ids)], -1)
+    }
+
+    /// One direction of the trained BiLSTM (`suffix` "" or "_reverse") over
+    /// right-padded sequences: `[batch, longest, HIDDEN]`.
+    fn lstm_direction(&self, inputs: &[Tensor], suffix: &str) -> Tensor {
+        let longest = inputs.iter().map(|x| x.size()[0]).max().unwrap_or(0);
+        let padded: Vec<Tensor> = inputs.iter().map(|x| x.constant_pad_nd([0, 0, 0, longest - x.size()[0]])).collect();
+        let x = Tensor::stack(&padded, 0);
+        let vars = self.vs.variables();
+        let param = |name: &str| vars[&format!("lstm.{name}_l0{suffix}")].shallow_clone();
+        let params = [param("weight_ih"), param("weight_hh"), param("bias_ih"), param("bias_hh")];
+        let zeros = Tensor::zeros([1, inputs.len() as i64, HIDDEN], (Kind::Float, Device::Cpu));
+        let (h, _, _) = x.lstm(&[&zeros, &zeros], &params.iter().collect::<Vec<_>>(), true, 1, 0.0, false, false, true);
+        h
     }
 }
 
@@ -265,6 +305,8 @@ impl NerTagger {
     /// MISC names (nationalities, events) name no speaker and are left out.
     pub fn names(&self, doc: &Document, paragraph_states: &[TokenStates]) -> Vec<NamedMention> {
         let mut out = Vec::new();
+        let mut rows = Vec::new();
+        let mut firsts = Vec::new();
         for (para, states) in doc.paragraphs.iter().zip(paragraph_states) {
             let (first, last) = doc.tokens_in(*para);
             if first >= last {
@@ -278,8 +320,11 @@ impl NerTagger {
                     (span.start - para.start, span.end - para.start, opens_sentence)
                 })
                 .collect();
-            let tags = self.predict(&word_rows(states, &chars, &words));
-            for (s, e, ty) in entities(&tags) {
+            rows.push(word_rows(states, &chars, &words));
+            firsts.push(first);
+        }
+        for (tags, first) in self.predict_many(&rows).iter().zip(firsts) {
+            for (s, e, ty) in entities(tags) {
                 if let (Some(entity_type), Some(span)) = (entity_type(ty), doc.span_of_tokens(first + s, first + e)) {
                     out.push(NamedMention { span, entity_type, tokens: (first + s, first + e) });
                 }
@@ -436,6 +481,36 @@ mod tests {
     }
 
     #[test]
+    fn batched_prediction_equals_the_training_path_one_sentence_at_a_time() {
+        tch::manual_seed(3);
+        let tagger = NerTagger::build();
+        // Random dense features with valid hashed ids, sentences of different lengths.
+        let sentence = |n: i64| {
+            let dense = Tensor::randn([n, DIM + SHAPE], (Kind::Float, Device::Cpu));
+            let ids = Tensor::randint(SUFFIX_BUCKETS, [n, IDS], (Kind::Float, Device::Cpu));
+            Tensor::cat(&[dense, ids], 1)
+        };
+        let sentences = [sentence(7), sentence(1), sentence(12), sentence(0)];
+        let batched = tagger.predict_many(&sentences);
+        let tr = Vec::<f32>::try_from(tagger.transitions.contiguous().view(-1)).unwrap();
+        let st = Vec::<f32>::try_from(&tagger.start).unwrap();
+        let en = Vec::<f32>::try_from(&tagger.end).unwrap();
+        let mut informative = 0;
+        for (s, tags) in sentences.iter().zip(&batched) {
+            let n = s.size()[0] as usize;
+            if n == 0 {
+                assert!(tags.is_empty());
+                continue;
+            }
+            let _guard = tch::no_grad_guard();
+            let em = Vec::<f32>::try_from(tagger.emissions(&s.unsqueeze(0), false).contiguous().view(-1)).unwrap();
+            assert_eq!(*tags, viterbi(&em, &tr, &st, &en, n, K as usize));
+            informative += tags.iter().any(|&t| t != 0) as usize;
+        }
+        assert!(informative > 0, "an untrained tagger should not tag everything O");
+    }
+
+    #[test]
     fn viterbi_follows_transitions() {
         // Two tags; emissions favour tag 1 at t=1 slightly, but 0->1 is forbidden.
         let em = [5.0, 0.0, 0.0, 0.5];
@@ -475,7 +550,7 @@ mod tests {
         }
         let cfg = NerTrainConfig { epochs: 60, batch: 8, learning_rate: 1e-2, seed: 1 };
         let tagger = NerTagger::train(&feats, &tags, &cfg, |_| {}).unwrap();
-        let right = feats.iter().zip(&tags).filter(|(x, y)| tagger.predict(x).iter().map(|&t| t as i64).collect::<Vec<_>>() == **y).count();
+        let right = tagger.predict_many(&feats).iter().zip(&tags).filter(|(p, y)| p.iter().map(|&t| t as i64).collect::<Vec<_>>() == **y).count();
         assert!(right >= 36, "{right}/40 sentences tagged right");
     }
 }
