@@ -1,5 +1,5 @@
 # The README's two commands: `make run` and `make test`. Both set everything up first.
-.PHONY: setup run test eval figures
+.PHONY: setup run test eval figures bench
 
 setup:
 	bash scripts/setup.sh
@@ -23,3 +23,7 @@ eval: setup
 # The figures quoted in README.md.
 figures: setup
 	bash scripts/figures.sh
+
+# Our throughput beside sentence-transformers doing the same encoder work.
+bench: setup
+	bash bench/compare.sh

