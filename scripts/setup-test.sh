@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# What the tests need beyond scripts/setup.sh: Debian's Chromium, for the
-# rendering test of the HTML views (tests/html_chromium.rs).
+# What the tests need beyond scripts/setup.sh: pyspark in the setup venv (for
+# the Spark local-mode test, tests/spark.rs; Spark runs on the machine's Java
+# 17), and Debian's Chromium, for the rendering test of the HTML views
+# (tests/html_chromium.rs).
 set -euo pipefail
+CACHE="${QUOTESTANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/quotestance}"
+PYSPARK_VERSION=3.5.3
+if ! "$CACHE/venv/bin/python" -c "import pyspark" 2>/dev/null; then
+    echo "setup-test: installing pyspark==$PYSPARK_VERSION into $CACHE/venv (about 320 MB)" >&2
+    "$CACHE/venv/bin/pip" install --quiet "pyspark==$PYSPARK_VERSION" || {
+        echo "setup-test: FAILED: pip install pyspark==$PYSPARK_VERSION" >&2
+        echo "setup-test: what to do: check that PyPI is reachable, then rerun" >&2
+        exit 1
+    }
+fi
+command -v java >/dev/null 2>&1 || { echo "setup-test: FAILED: no java on PATH; Spark needs Java 8, 11 or 17 (Debian: apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
     exit 0
 fi
