@@ -15,6 +15,9 @@ use crate::quotes::{QuoteSpan, SourceSide};
 pub enum Sieve {
     /// A mention beside the quote's cue (`X said`, `said X`, `X: "..."`, `according to X`).
     Explicit,
+    /// A quoted fragment inside a sentence with no speech cue (`Bush called
+    /// Rubio "a bright leader"`): the sentence's subject.
+    Subject,
     /// A pronoun resolved to the last fitting speaker.
     Pronoun,
     /// A role noun (`the minister`) resolved to a named speaker with that role.
@@ -31,6 +34,7 @@ impl Sieve {
     pub fn as_str(self) -> &'static str {
         match self {
             Sieve::Explicit => "explicit",
+            Sieve::Subject => "subject",
             Sieve::Pronoun => "pronoun",
             Sieve::RoleNoun => "role-noun",
             Sieve::TranscriptLabel => "transcript-label",
@@ -111,6 +115,9 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
             aq.mention = Some(mention);
             aq.cue = Some(cue);
             aq.sieve = Some(Sieve::Explicit);
+        } else if let Some(mention) = embedding_subject(doc, q) {
+            aq.mention = Some(mention);
+            aq.sieve = Some(Sieve::Subject);
         }
         out.push(aq);
     }
@@ -123,7 +130,7 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
             out[i].speaker = speaker;
             out[i].source_mention = Some(mention);
             if let Some(s) = sieve {
-                if out[i].sieve != Some(Sieve::TranscriptLabel) {
+                if !matches!(out[i].sieve, Some(Sieve::TranscriptLabel | Sieve::Subject)) {
                     out[i].sieve = Some(s);
                 }
             }
@@ -207,8 +214,12 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue.token + 1)),
             _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
             _ if doc.slice(cue.span) == ":" => colon_label(doc, cue),
-            _ if is_participle_after_comma(doc, cue) => sentence_subject(doc, cue),
-            _ => np_before(doc, cue_start_token(doc, cue)),
+            _ if is_participle_after_comma(doc, cue) => subject_before(doc, cue_start_token(doc, cue)),
+            // `he called her "weak" and said she had...`: the coordinated verb's subject.
+            _ => np_before(doc, cue_start_token(doc, cue)).or_else(|| {
+                let first = cue_start_token(doc, cue);
+                (first > 0 && matches!(doc.lower(first - 1), "and" | "but" | "then")).then(|| subject_before(doc, first)).flatten()
+            }),
         };
         return mention.filter(|m| can_name_speaker(doc, *m)).map(|m| (m, cue.span));
     }
@@ -237,7 +248,8 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     if t < doc.tokens.len() {
         // Stay in the closing mark's sentence: the next paragraph is another statement.
         let closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[after.min(doc.tokens.len() - 1)].span.start)].tokens.1;
-        let limit = (t + 10).min(closing_sentence_end.max(sentence_end));
+        // Room for an appositive: `,” Howard Dean, the former governor of Vermont, proclaimed`.
+        let limit = (t + 16).min(closing_sentence_end.max(sentence_end));
         for k in t..limit {
             if let Some(cue) = cues.iter().find(|c| c.token == k) {
                 let start = cue_start_token(doc, cue);
@@ -248,7 +260,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                 break;
             }
             let w = doc.token_text(k);
-            if matches!(w, "." | "?" | "!" | ";") || w.starts_with(is_quote_mark) {
+            if doc.is_terminal_punct(k) || w == ";" || w.starts_with(is_quote_mark) {
                 break;
             }
         }
@@ -272,7 +284,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                 }
                 break;
             }
-            if (j < k && doc.token_text(j).starts_with(is_quote_mark)) || matches!(doc.token_text(j), "." | "?" | "!") {
+            if (j < k && doc.token_text(j).starts_with(is_quote_mark)) || doc.is_terminal_punct(j) {
                 break;
             }
         }
@@ -296,26 +308,86 @@ fn is_participle_after_comma(doc: &Document, cue: &Cue) -> bool {
     doc.token_text(cue.token).ends_with("ing") && first > 0 && doc.token_text(first - 1) == ","
 }
 
-/// The subject of the cue's sentence: its first pronoun or name, when it opens
-/// the sentence (within its first words).
-fn sentence_subject(doc: &Document, cue: &Cue) -> Option<Span> {
-    let sentence = &doc.sentences[doc.sentence_at(cue.span.start)];
-    let (first, _) = sentence.tokens;
-    let limit = (first + 8).min(cue.token);
-    let start = (first..limit).find(|&t| {
-        let w = doc.lower(t);
-        PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) || (doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase) && !matches!(w, "but" | "and" | "in" | "on" | "the" | "after" | "speaking" | "earlier" | "later" | "last"))
-    })?;
+/// Words that open an introductory phrase before a sentence's subject
+/// (`On Tuesday, even as shares fell, Mr. Ackman wrote`).
+const INTRO_WORDS: &[&str] = &[
+    "on", "in", "at", "after", "before", "during", "while", "when", "as", "even", "asked", "speaking",
+    "earlier", "later", "last", "since", "although", "though", "despite", "for", "with", "nonetheless",
+    "however", "meanwhile", "but", "and", "yet", "still", "also", "from", "under", "instead",
+    "then", "now", "so", "if", "once", "until", "by", "according",
+];
+
+/// The subject of the sentence starting at token `first`, ending before token
+/// `limit`: a pronoun, a name or a role description right after any
+/// introductory phrases. `None` when the sentence opens otherwise.
+fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> {
+    let mut start = first;
+    // Step over introductory phrases, each ended by a comma (`Addressing the UN,`).
+    while start < limit && (INTRO_WORDS.contains(&doc.lower(start)) || doc.lower(start).ends_with("ing")) {
+        let comma = (start + 1..limit.min(start + 25)).find(|&t| doc.token_text(t) == ",")?;
+        start = comma + 1;
+    }
+    if start >= limit {
+        return None;
+    }
+    let w = doc.lower(start);
+    if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
+        return Some(doc.tokens[start].span);
+    }
+    if DETERMINERS.contains(&w) {
+        // `the ministry`, `the Albu Nimr tribe`
+        return np_after(doc, start).filter(|m| m.end <= doc.tokens[limit - 1].span.end && can_name_speaker(doc, *m));
+    }
+    let capitalised = |t: usize| doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase);
+    if !capitalised(start) || TIME_WORDS.contains(&w) || MONTHS.contains(&w) {
+        return None;
+    }
+    // A name: capitalised words, with the stops of `Mr.` and `W.`, particles
+    // (`al-`, `bin`) and role nouns (`US officials`, `Kurdish leader Masoud
+    // Barzani`); the verb after it is not part of it.
+    let role_ahead = |t: usize| (t..(t + 3).min(limit)).any(|k| ROLE_NOUNS.contains(&doc.lower(k)));
     let mut end = start + 1;
-    while end < cue.token && is_np_word(doc, end) && doc.token_text(end).starts_with(char::is_uppercase) {
+    while end < limit
+        && (capitalised(end)
+            || crate::document::is_abbreviation_stop(doc, end)
+            // `Iraq's foreign minister`, `the top US diplomat`
+            || (doc.tokens[end].kind == TokenKind::Word && role_ahead(end))
+            || matches!(doc.lower(end), "al" | "bin" | "ibn" | "de" | "van" | "von" | "-" | "'s" | "’s"))
+    {
         end += 1;
     }
     doc.span_of_tokens(start, end)
 }
 
+const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+];
+
+/// The subject of the sentence a direct fragment sits in, when the sentence
+/// starts before the fragment's opening mark (`Bush referred to Rubio as “a
+/// bright, charismatic leader”`): the speaker of marked words with no speech cue.
+fn embedding_subject(doc: &Document, q: &QuoteSpan) -> Option<Span> {
+    if q.kind != QuoteKind::Direct {
+        return None;
+    }
+    let open = doc.tokens.partition_point(|t| t.span.end <= q.span.start).checked_sub(1)?;
+    let first = doc.sentences[doc.sentence_at(q.span.start)].tokens.0;
+    // Words of the sentence before the opening mark: the quote is embedded.
+    if !(first..open).any(|t| doc.tokens[t].kind == TokenKind::Word) {
+        return None;
+    }
+    sentence_subject(doc, first, open)
+}
+
 /// First token of a cue's span (its auxiliaries included).
 fn cue_start_token(doc: &Document, cue: &Cue) -> usize {
     doc.tokens.partition_point(|t| t.span.start < cue.span.start)
+}
+
+/// The subject of the sentence that token `limit` sits in, before `limit`.
+fn subject_before(doc: &Document, limit: usize) -> Option<Span> {
+    let first = doc.sentences[doc.sentence_at(doc.tokens[limit.min(doc.tokens.len() - 1)].span.start)].tokens.0;
+    sentence_subject(doc, first, limit)
 }
 
 /// The label of a colon headline: everything before the colon.
@@ -395,7 +467,7 @@ fn np_before(doc: &Document, end: usize) -> Option<Span> {
                 (None, _) => None,
             };
         }
-        if matches!(w, "." | ";" | ":") || w.starts_with(is_quote_mark) {
+        if (w == "." && doc.is_terminal_punct(k)) || matches!(w, ";" | ":") || w.starts_with(is_quote_mark) {
             break;
         }
     }
@@ -438,6 +510,9 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
         let possessive = pw.ends_with("'s") || pw.ends_with("’s");
         if is_np_word(doc, prev) || (possessive && doc.tokens[prev].kind == TokenKind::Word) {
             first = prev;
+        } else if prev > sentence_first && crate::document::is_abbreviation_stop(doc, prev) {
+            // `Mr. Cruz`, `Sen. Tim Kaine`, `George W. Bush`: the stop is part of the name.
+            first = prev - 1;
         } else {
             break;
         }
@@ -460,9 +535,14 @@ fn np_after(doc: &Document, start: usize) -> Option<Span> {
         return Some(doc.tokens[start].span);
     }
     let mut last = start;
-    while last < sentence_end && last - start < 10 && (is_np_word(doc, last) || matches!(doc.lower(last), "the" | "a" | "an")) {
+    while last < sentence_end
+        && last - start < 10
+        && (is_np_word(doc, last)
+            || matches!(doc.lower(last), "the" | "a" | "an")
+            // `said Sen. Tim Kaine`: an abbreviation's stop inside the name.
+            || (last > start && last + 1 < sentence_end && crate::document::is_abbreviation_stop(doc, last) && is_np_word(doc, last + 1)))
+    {
         last += 1;
-        // `the Pentagon said in a statement`: stop at a following preposition
     }
     if last == start {
         return None;
@@ -651,6 +731,34 @@ mod tests {
     #[test]
     fn name_said_after_the_quote() {
         assert_eq!(speaker_of("\"We will win,\" Mr Kerry said.", "We will win,").as_deref(), Some("Mr Kerry"));
+    }
+
+    #[test]
+    fn an_abbreviated_title_does_not_end_the_attribution() {
+        assert_eq!(speaker_of("\"We will win,\" Mr. Cruz said.", "We will win,").as_deref(), Some("Mr. Cruz"));
+        assert_eq!(speaker_of("\"We will win,\" said Sen. Tim Kaine.", "We will win,").as_deref(), Some("Sen. Tim Kaine"));
+    }
+
+    #[test]
+    fn an_appositive_between_quote_and_cue() {
+        let t = "“Guns stunt growth,” Howard Dean, the former governor of Vermont, told a cheering crowd.";
+        assert_eq!(speaker_of(t, "Guns stunt growth,").as_deref(), Some("Howard Dean"));
+    }
+
+    #[test]
+    fn a_fragment_with_no_cue_belongs_to_its_sentence_subject() {
+        let t = "Bush referred to Rubio as “a bright, charismatic leader” on Monday.";
+        let r = run(t);
+        assert_eq!(r, vec![("a bright, charismatic leader".to_string(), Some("Bush".to_string()), Some(Sieve::Subject))]);
+        // Past introductory phrases, to the subject.
+        let t = "On Tuesday, even as shares fell, Mr. Ackman described the stock as “worth multiples of the current price.”";
+        assert_eq!(speaker_of(t, "worth multiples of the current price.").as_deref(), Some("Mr. Ackman"));
+    }
+
+    #[test]
+    fn a_coordinated_cue_takes_the_clause_subject() {
+        let t = "Mr Trump attacked her. He called her “weak” and said she had no support in New Hampshire.";
+        assert_eq!(speaker_of(t, "she had no support in New Hampshire").as_deref(), Some("Mr Trump"));
     }
 
     #[test]

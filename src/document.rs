@@ -85,6 +85,12 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 impl Document {
+    /// Whether token `t` is a full stop, question or exclamation mark that can
+    /// end a sentence: the stop of `Mr.` or `W.` cannot.
+    pub fn is_terminal_punct(&self, t: usize) -> bool {
+        matches!(self.token_text(t), "." | "?" | "!") && !is_abbreviation_stop(self, t)
+    }
+
     pub fn new(text: impl Into<String>) -> Self {
         let text = text.into();
         let mut char_to_byte: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
@@ -348,7 +354,7 @@ fn starts_sentence(doc: &Document, t: usize) -> bool {
 }
 
 /// Whether the stop at token `t` belongs to an abbreviation or an initial.
-fn is_abbreviation_stop(doc: &Document, t: usize) -> bool {
+pub fn is_abbreviation_stop(doc: &Document, t: usize) -> bool {
     if doc.token_text(t) != "." || t == 0 {
         return false;
     }

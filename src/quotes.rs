@@ -519,7 +519,7 @@ fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize
             break;
         }
         let c = doc.char_at(doc.tokens[k].span.start).unwrap_or(' ');
-        if is_open_mark(c) || matches!(w, "." | ";" | ":" | "!" | "?") || (w == "," && k > t && cue.lemma() != "tell") {
+        if is_open_mark(c) || doc.is_terminal_punct(k) || matches!(w, ";" | ":") || (w == "," && k > t && cue.lemma() != "tell") {
             break;
         }
         // The clause has already begun: `said the coalition would stand ... but insisted that`.
