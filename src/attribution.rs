@@ -321,7 +321,7 @@ const INTRO_WORDS: &[&str] = &[
 /// `limit`: a pronoun, a name or a role description right after any
 /// introductory phrases. `None` when the sentence opens otherwise.
 fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> {
-    let mut start = first;
+    let mut start = doc.after_dateline(first, limit);
     // Step over introductory phrases, each ended by a comma (`Addressing the UN,`).
     while start < limit && (INTRO_WORDS.contains(&doc.lower(start)) || doc.lower(start).ends_with("ing")) {
         let comma = (start + 1..limit.min(start + 25)).find(|&t| doc.token_text(t) == ",")?;
@@ -361,6 +361,7 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
 
 const MONTHS: &[&str] = &[
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ];
 
 /// The subject of the sentence a direct fragment sits in, when the sentence
@@ -753,6 +754,14 @@ mod tests {
         // Past introductory phrases, to the subject.
         let t = "On Tuesday, even as shares fell, Mr. Ackman described the stock as “worth multiples of the current price.”";
         assert_eq!(speaker_of(t, "worth multiples of the current price.").as_deref(), Some("Mr. Ackman"));
+    }
+
+    #[test]
+    fn a_dateline_is_no_subject() {
+        let t = "Indonesia to fight IS at home\n\nJAKARTA, Sept. 2014 — Indonesia will not take part in the US-led military coalition against Islamic State, Foreign Minister Marty Natalegawa said, adding that the country's priority was to stop its own citizens from joining the group.";
+        let r = run(t);
+        assert_eq!(r[0].0, "Indonesia will not take part in the US-led military coalition against Islamic State", "the dateline is not part of the quote");
+        assert!(r.iter().all(|(_, s, _)| s.as_deref() != Some("JAKARTA")), "{r:?}");
     }
 
     #[test]

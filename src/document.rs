@@ -85,6 +85,37 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 impl Document {
+    /// The token after a dateline opening at token `start` (`BAGHDAD —`,
+    /// `WASHINGTON, DC (Reuters) -`, `JAKARTA, Sept. 2014 —`): shouted place
+    /// names, an agency in brackets and a date, ended by a dash. `start` itself
+    /// when no dateline opens there; nothing at or after `limit` is read.
+    pub fn after_dateline(&self, start: usize, limit: usize) -> usize {
+        let shouted = |t: usize| {
+            let w = self.token_text(t);
+            w.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !w.chars().any(char::is_lowercase)
+        };
+        const MONTHS: &[&str] = &[
+            "jan", "feb", "mar", "apr", "may", "jun", "june", "jul", "july", "aug", "sep", "sept", "oct", "nov", "dec",
+            "january", "february", "march", "april", "august", "september", "october", "november", "december",
+        ];
+        let limit = limit.min(self.tokens.len());
+        if start >= limit || !shouted(start) {
+            return start;
+        }
+        let mut in_brackets = false;
+        for t in start..limit.min(start + 14) {
+            match self.token_text(t) {
+                "—" | "–" | "-" | "--" if !in_brackets && t > start => return t + 1,
+                "(" => in_brackets = true,
+                ")" => in_brackets = false,
+                "," | "." => {}
+                _ if in_brackets || shouted(t) || self.tokens[t].kind == TokenKind::Number || MONTHS.contains(&self.lower(t)) => {}
+                _ => return start,
+            }
+        }
+        start
+    }
+
     /// Whether token `t` is a full stop, question or exclamation mark that can
     /// end a sentence: the stop of `Mr.` or `W.` cannot.
     pub fn is_terminal_punct(&self, t: usize) -> bool {
@@ -372,6 +403,21 @@ pub fn is_abbreviation_stop(doc: &Document, t: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datelines_end_at_their_dash() {
+        let after = |text: &str| {
+            let doc = Document::new(text);
+            let t = doc.after_dateline(0, doc.tokens.len());
+            doc.slice(Span::new(doc.tokens[t].span.start, doc.text.chars().count())).to_string()
+        };
+        assert_eq!(after("BAGHDAD — Iraq said so."), "Iraq said so.");
+        assert_eq!(after("WASHINGTON, DC (Reuters) - Obama said so."), "Obama said so.");
+        assert_eq!(after("JAKARTA, Sept. 2014 — Indonesia will stay out."), "Indonesia will stay out.");
+        // Shouting is not a dateline without its dash, nor a dash without shouting.
+        assert_eq!(after("NATO said so - today."), "NATO said so - today.");
+        assert_eq!(after("Kerry - the envoy - said so."), "Kerry - the envoy - said so.");
+    }
 
     #[test]
     fn offsets_count_chars_not_bytes() {

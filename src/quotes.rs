@@ -774,7 +774,9 @@ fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, (sent_start, s
     if !only_adverbials {
         return None;
     }
-    // The part before starts at its own clause start: after `Despite X,` comes `Iran`.
+    // The part before starts at its own clause start: after `Despite X,` comes
+    // `Iran`; after a dateline (`JAKARTA, Sept. 2014 —`) comes its sentence.
+    let sent_start = doc.after_dateline(sent_start, boundary);
     let clause_start = (sent_start..boundary).rev().find(|&j| doc.token_text(j) == ",").map_or(sent_start, |c| c + 1);
     if clause_start >= boundary {
         return None;
@@ -784,6 +786,11 @@ fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, (sent_start, s
     let first_after = doc.char_at(after.start).unwrap_or(' ');
     if is_open_mark(first_after) || doc.slice(before).trim_start().starts_with(is_open_mark) {
         return None;
+    }
+    // `A, X said, adding that B`: B is the participle's own quote, A this cue's.
+    let first_after_word = doc.lower(closer + 1);
+    if first_after_word.ends_with("ing") && crate::cues::lemma_of(&first_after_word).is_some() {
+        return looks_like_clause(doc, before).then_some((before, SourceSide::After));
     }
     let span = if after.len() >= before.len() { after } else { before };
     Some((span, SourceSide::Before))
@@ -890,19 +897,15 @@ fn is_speaker_label(label: &str) -> bool {
     })
 }
 
-/// Drops a dateline (`WASHINGTON (Reuters) -`, `BRUSSELS (AFP) -`) from a clause start.
+/// Drops a dateline (`WASHINGTON (Reuters) -`, `JAKARTA, Sept. 2014 —`) from a clause start.
 fn strip_dateline(doc: &Document, span: Span) -> Span {
-    let text = doc.slice(span);
-    for sep in [" - ", " — ", " – "] {
-        if let Some(i) = text.find(sep) {
-            let head = &text[..i];
-            if head.contains('(') && head.chars().filter(|c| c.is_alphabetic()).take(3).all(char::is_uppercase) {
-                let skip = head.chars().count() + sep.chars().count();
-                return doc.trim(Span::new(span.start + skip, span.end));
-            }
-        }
+    let (first, last) = doc.tokens_in(span);
+    let after = doc.after_dateline(first, last);
+    if after > first && after < last {
+        Span::new(doc.tokens[after].span.start, span.end)
+    } else {
+        span
     }
-    span
 }
 
 /// Removes what GUIDELINES.md keeps out of an indirect span: surrounding
