@@ -88,7 +88,8 @@ const ROLE_NOUNS: &[&str] = &[
     "militants", "group", "agency", "television", "tv", "media", "monitor", "observatory",
     "administration", "army", "military", "pentagon", "prime", "cleric", "father", "mother",
     "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
-    "spokesmen", "coalition", "communique", "communiqué", "video", "report",
+    "spokesmen", "coalition", "communique", "communiqué", "video", "report", "embassy", "researcher",
+    "professor", "planner", "elder", "tribe", "council", "magazine", "newspaper",
 ];
 
 /// Finds the speaker of every quote.
@@ -409,7 +410,7 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
     }
     // `a spokesman for US Central Command`, `a lawmaker from Abadi's bloc`:
     // a preposition right after a role noun stays inside the description.
-    if matches!(w, "for" | "from" | "of" | "at") && t > 0 && ROLE_NOUNS.contains(&doc.lower(t - 1)) {
+    if matches!(w, "for" | "from" | "of" | "at" | "in") && t > 0 && ROLE_NOUNS.contains(&doc.lower(t - 1)) {
         return true;
     }
     !matches!(
@@ -754,6 +755,12 @@ mod tests {
         // Past introductory phrases, to the subject.
         let t = "On Tuesday, even as shares fell, Mr. Ackman described the stock as “worth multiples of the current price.”";
         assert_eq!(speaker_of(t, "worth multiples of the current price.").as_deref(), Some("Mr. Ackman"));
+    }
+
+    #[test]
+    fn a_role_placed_by_in_is_one_description() {
+        let t = "A spokesman for the US-led coalition in Baghdad said it was aware of the reports.";
+        assert_eq!(speaker_of(t, "it was aware of the reports").as_deref(), Some("A spokesman for the US-led coalition in Baghdad"));
     }
 
     #[test]
