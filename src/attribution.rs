@@ -215,7 +215,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue.token + 1)),
             _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
             _ if doc.slice(cue.span) == ":" => colon_label(doc, cue),
-            _ if is_participle_after_comma(doc, cue) => subject_before(doc, cue_start_token(doc, cue)),
+            _ if is_participle_after_comma(doc, cue) => participle_subject(doc, cue_start_token(doc, cue) - 1, cues),
             // `he called her "weak" and said she had...`: the coordinated verb's subject.
             _ => np_before(doc, cue_start_token(doc, cue)).or_else(|| {
                 let first = cue_start_token(doc, cue);
@@ -384,6 +384,18 @@ fn embedding_subject(doc: &Document, q: &QuoteSpan) -> Option<Span> {
 /// First token of a cue's span (its auxiliaries included).
 fn cue_start_token(doc: &Document, cue: &Cue) -> usize {
     doc.tokens.partition_point(|t| t.span.start < cue.span.start)
+}
+
+/// Who does the `-ing` of `..., adding that` whose comma is token `comma`:
+/// the source of a speech cue right before the comma (`X said, adding`,
+/// `A, X said, adding`), else the sentence's subject (`X met Y, saying`).
+fn participle_subject(doc: &Document, comma: usize, cues: &[Cue]) -> Option<Span> {
+    if let Some(cue) = comma.checked_sub(1).and_then(|k| cues.iter().find(|c| c.token == k)) {
+        if let Some(m) = np_before(doc, cue_start_token(doc, cue)) {
+            return Some(m);
+        }
+    }
+    subject_before(doc, comma)
 }
 
 /// The subject of the sentence that token `limit` sits in, before `limit`.
@@ -568,7 +580,9 @@ fn key_of(doc: &Document, m: &NamedMention) -> String {
     match m.entity_type {
         EntityType::PER => {
             let core = core_name(doc, m.tokens.0, m.tokens.1);
-            strip_possessive(core.last().map(String::as_str).unwrap_or("")).to_lowercase()
+            // `Bashar al-Assad` and `Assad` share a key.
+            let surname = strip_possessive(core.last().map(String::as_str).unwrap_or("")).to_lowercase();
+            ["al-", "el-"].iter().find_map(|p| surname.strip_prefix(p)).map(str::to_string).unwrap_or(surname)
         }
         _ => crate::eval::normalize_name(&surface(doc, m)),
     }
@@ -769,6 +783,9 @@ mod tests {
         let r = run(t);
         assert_eq!(r[0].0, "Indonesia will not take part in the US-led military coalition against Islamic State", "the dateline is not part of the quote");
         assert!(r.iter().all(|(_, s, _)| s.as_deref() != Some("JAKARTA")), "{r:?}");
+        // `X said, adding that`: the one who said adds, not the sentence's subject.
+        let adding = r.iter().find(|(q, _, _)| q.starts_with("the country's priority")).expect("the participle's quote");
+        assert_eq!(adding.1.as_deref(), Some("Foreign Minister Marty Natalegawa"));
     }
 
     #[test]
