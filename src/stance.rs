@@ -108,6 +108,10 @@ pub struct StanceMeta {
     /// Training quotes per label: the majority-class baseline predicts the largest.
     #[serde(default)]
     pub label_counts: std::collections::BTreeMap<String, usize>,
+    /// The encoder precision the features were computed at (`int8` or `f32`):
+    /// the head reads best at the same one.
+    #[serde(default)]
+    pub encoder_precision: String,
 }
 
 impl StanceMeta {
@@ -282,7 +286,7 @@ mod tests {
             assert_eq!(label_of(p).index(), i % 3, "row {i}: {p:?}");
         }
         let dir = std::env::temp_dir().join(format!("qs-stance-{}", std::process::id()));
-        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![], label_counts: Default::default() };
+        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![], label_counts: Default::default(), encoder_precision: "int8".into() };
         model.save(&dir, &meta).unwrap();
         let back = StanceModel::load(&dir).unwrap();
         assert_eq!(rows(&back.probabilities(&x)), probs);
