@@ -15,7 +15,10 @@ $bin bench-polnear
 echo
 echo '$ quotestance bench detect --input eval/gold'
 $bin bench detect --input eval/gold
-echo '$ quotestance bench pipeline --input examples --seconds 10'
-$bin bench pipeline --input examples --seconds 10
+echo '$ quotestance bench pipeline --input examples/seed-kerry-iran-bbc.txt --seconds 10   # a 629-word article'
+$bin bench pipeline --input examples/seed-kerry-iran-bbc.txt --seconds 10
 echo '$ quotestance bench pipeline --input eval/gold --seconds 20'
 $bin bench pipeline --input eval/gold --seconds 20
+echo
+echo '$ make bench   # bench/compare.sh: ours beside sentence-transformers, same weights, same run'
+BENCH_SECONDS=10 bash bench/compare.sh 2>/dev/null
