@@ -297,7 +297,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         let label = doc.trim(Span::new(para.start, para.start + head[..colon].chars().count()));
         if !label.is_empty() && doc.slice(label).split_whitespace().count() <= 5 {
             let colon_at = para.start + head[..colon].chars().count();
-            return Some((label, Span::new(colon_at, colon_at + 1)));
+            return Some((label_mention(doc, label), Span::new(colon_at, colon_at + 1)));
         }
     }
     None
@@ -408,7 +408,19 @@ fn subject_before(doc: &Document, limit: usize) -> Option<Span> {
 fn colon_label(doc: &Document, cue: &Cue) -> Option<Span> {
     let para = doc.paragraphs[doc.paragraph_at(cue.span.start)];
     let label = doc.trim(Span::new(para.start, cue.span.start));
-    (!label.is_empty()).then_some(label)
+    (!label.is_empty()).then(|| label_mention(doc, label))
+}
+
+/// The mention in a colon's label: the label itself (`Kerry:`), or the
+/// pronoun that opens it (`He went on:` is `He`).
+fn label_mention(doc: &Document, label: Span) -> Span {
+    let (first, _) = doc.tokens_in(label);
+    let w = doc.lower(first);
+    if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
+        doc.tokens[first].span
+    } else {
+        label
+    }
 }
 
 fn is_np_word(doc: &Document, t: usize) -> bool {
@@ -775,6 +787,12 @@ mod tests {
     fn a_role_placed_by_in_is_one_description() {
         let t = "A spokesman for the US-led coalition in Baghdad said it was aware of the reports.";
         assert_eq!(speaker_of(t, "it was aware of the reports").as_deref(), Some("A spokesman for the US-led coalition in Baghdad"));
+    }
+
+    #[test]
+    fn a_colon_label_opened_by_a_pronoun_is_the_pronoun() {
+        let t = "Sheikh Abdul Mahdi al-Karbalai read the sermon.\n\nHe went on: \"Iraqis alone decide what happens on their land.\"";
+        assert_eq!(speaker_of(t, "Iraqis alone decide what happens on their land.").as_deref(), Some("Sheikh Abdul Mahdi al-Karbalai"));
     }
 
     #[test]
