@@ -481,8 +481,10 @@ fn np_before(doc: &Document, end: usize) -> Option<Span> {
             let is_name = |s: Span| {
                 let words: Vec<&str> = doc.slice(s).split_whitespace().collect();
                 let first = words.first().map(|w| w.to_lowercase()).unwrap_or_default();
+                // `Hadi al-Bahra`: a particle before the capital still ends a name.
+                let capital_end = |w: &str| w.starts_with(char::is_uppercase) || w.split('-').next_back().is_some_and(|p| p.starts_with(char::is_uppercase));
                 words.first().is_some_and(|w| w.starts_with(char::is_uppercase))
-                    && words.last().is_some_and(|w| w.starts_with(char::is_uppercase))
+                    && words.last().is_some_and(|w| capital_end(w))
                     && !DETERMINERS.contains(&first.as_str())
             };
             let relative = |s: Span| matches!(doc.slice(s).split_whitespace().next(), Some("who" | "which" | "whose" | "whom"));
@@ -793,6 +795,12 @@ mod tests {
     fn a_colon_label_opened_by_a_pronoun_is_the_pronoun() {
         let t = "Sheikh Abdul Mahdi al-Karbalai read the sermon.\n\nHe went on: \"Iraqis alone decide what happens on their land.\"";
         assert_eq!(speaker_of(t, "Iraqis alone decide what happens on their land.").as_deref(), Some("Sheikh Abdul Mahdi al-Karbalai"));
+    }
+
+    #[test]
+    fn an_appositive_name_with_a_particle_beats_the_role() {
+        let t = "The opposition welcomed the raids. “We have asked the world for months,” its president, Hadi al-Bahra, told Al Jazeera.";
+        assert_eq!(speaker_of(t, "We have asked the world for months,").as_deref(), Some("Hadi al-Bahra"));
     }
 
     #[test]
