@@ -103,13 +103,19 @@ impl Document {
             return start;
         }
         let mut in_brackets = false;
+        let mut after_comma = false; // `KARBALA, Iraq (AFP) -`: the country after the comma
         for t in start..limit.min(start + 14) {
             match self.token_text(t) {
                 "—" | "–" | "-" | "--" if !in_brackets && t > start => return t + 1,
                 "(" => in_brackets = true,
                 ")" => in_brackets = false,
-                "," | "." => {}
-                _ if in_brackets || shouted(t) || self.tokens[t].kind == TokenKind::Number || MONTHS.contains(&self.lower(t)) => {}
+                "," => after_comma = true,
+                "." => {}
+                w if in_brackets
+                    || shouted(t)
+                    || self.tokens[t].kind == TokenKind::Number
+                    || MONTHS.contains(&self.lower(t))
+                    || (after_comma && w.starts_with(char::is_uppercase)) => {}
                 _ => return start,
             }
         }
@@ -414,6 +420,8 @@ mod tests {
         assert_eq!(after("BAGHDAD — Iraq said so."), "Iraq said so.");
         assert_eq!(after("WASHINGTON, DC (Reuters) - Obama said so."), "Obama said so.");
         assert_eq!(after("JAKARTA, Sept. 2014 — Indonesia will stay out."), "Indonesia will stay out.");
+        assert_eq!(after("KARBALA, Iraq (AFP) - The cleric spoke."), "The cleric spoke.");
+        assert_eq!(after("WASHINGTON DC, United States - Barzani left."), "Barzani left.");
         // Shouting is not a dateline without its dash, nor a dash without shouting.
         assert_eq!(after("NATO said so - today."), "NATO said so - today.");
         assert_eq!(after("Kerry - the envoy - said so."), "Kerry - the envoy - said so.");
