@@ -6,7 +6,7 @@
 
 use crate::article::{EntityType, QuoteKind};
 use crate::cues::{find_cues, lemma_of, Cue};
-use crate::document::{Document, Span, TokenKind};
+use crate::document::{Document, Span, TokenKind, MONTHS};
 use crate::ner::{core_name, NamedMention};
 use crate::quotes::{QuoteSpan, SourceSide};
 
@@ -359,11 +359,6 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
     }
     doc.span_of_tokens(start, end)
 }
-
-const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-];
 
 /// The subject of the sentence a direct fragment sits in, when the sentence
 /// starts before the fragment's opening mark (`Bush referred to Rubio as “a

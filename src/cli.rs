@@ -282,7 +282,7 @@ pub fn run(cli: Cli) -> Result<()> {
             tagger.save(&out)?;
             let dev = read_conll(&data.join("dev.txt"))?;
             let scores = ner_scores(&encoder, &tagger, &dev)?;
-            let meta = serde_json::json!({"config": config, "encoder_precision": format!("{precision:?}").to_lowercase(), "train_sentences": train.len(), "dev": scores.iter().map(|(t, p)| (t.clone(), p.f1)).collect::<BTreeMap<_, _>>()});
+            let meta = serde_json::json!({"config": config, "encoder_precision": precision.as_str(), "train_sentences": train.len(), "dev": scores.iter().map(|(t, p)| (t.clone(), p.f1)).collect::<BTreeMap<_, _>>()});
             std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta)? + "\n")?;
             eprintln!("train-ner: wrote {} (dev F1 overall {:.3})", out.display(), scores.last().map_or(0.0, |s| s.1.f1));
             Ok(())
@@ -405,8 +405,14 @@ fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
     for l in &labels {
         *label_counts.entry(l.as_str().to_string()).or_insert(0) += 1;
     }
-    let encoder_precision = format!("{:?}", encoder.precision()).to_lowercase();
-    let meta = StanceMeta { config, train_examples: labels.len(), train_articles: articles.len(), cv_macro_f1: cv, label_counts, encoder_precision };
+    let meta = StanceMeta {
+        config,
+        train_examples: labels.len(),
+        train_articles: articles.len(),
+        cv_macro_f1: cv,
+        label_counts,
+        encoder_precision: encoder.precision().as_str().to_string(),
+    };
     model.save(out, &meta)?;
     eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
     Ok(())

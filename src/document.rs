@@ -84,6 +84,13 @@ const ABBREVIATIONS: &[&str] = &[
     "co", "corp", "ltd", "mt", "ft", "rev", "hon", "gens", "brig", "messrs",
 ];
 
+/// Month names and their abbreviations, lower-case (dates in datelines,
+/// words that open no speaker's name).
+pub const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+];
+
 impl Document {
     /// The token after a dateline opening at token `start` (`BAGHDAD —`,
     /// `WASHINGTON, DC (Reuters) -`, `JAKARTA, Sept. 2014 —`): shouted place
@@ -94,10 +101,6 @@ impl Document {
             let w = self.token_text(t);
             w.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !w.chars().any(char::is_lowercase)
         };
-        const MONTHS: &[&str] = &[
-            "jan", "feb", "mar", "apr", "may", "jun", "june", "jul", "july", "aug", "sep", "sept", "oct", "nov", "dec",
-            "january", "february", "march", "april", "august", "september", "october", "november", "december",
-        ];
         let limit = limit.min(self.tokens.len());
         if start >= limit || !shouted(start) {
             return start;
