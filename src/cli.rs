@@ -128,6 +128,10 @@ pub enum Command {
         /// Seconds to run for.
         #[arg(long, default_value = "3")]
         seconds: f64,
+        /// Copies of the input per round: an archive run classifies many
+        /// articles at once (one per core), which one article alone cannot show.
+        #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
     },
     /// Score direct-quote detection and source mentions on PolNeAR brat files
     /// (a folder with text/ and attributions/). Needs no model.
@@ -243,8 +247,9 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::TrainStance { train, out } => train_stance(load_encoder()?, &train, &out),
-        Command::Bench { what, input, seconds } => {
+        Command::Bench { what, input, seconds, repeat } => {
             let articles = read_articles(&input)?;
+            let articles: Vec<Article> = (0..repeat).flat_map(|_| articles.iter().cloned()).collect();
             match what {
                 BenchTarget::Detect => bench_detect(&articles, seconds),
                 BenchTarget::Pipeline => {

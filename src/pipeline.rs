@@ -4,7 +4,7 @@
 use crate::article::{Article, Entity, QuoteRecord, StanceLabel, StanceScores, TextSpan};
 use crate::attribution::{attribute, Attribution};
 use crate::ner::tagger::NerTagger;
-use crate::quotes::{detect, QuoteSpan};
+use crate::quotes::detect;
 use crate::document::{Document, Span};
 use crate::encoder::Encoder;
 use crate::stance::{article_features, label_of, span_features, StanceModel};
@@ -23,6 +23,14 @@ pub struct Pipeline {
     pub stance: StanceModel,
     pub ner: NerTagger,
 }
+
+// SAFETY: tch marks tensors `Send` but not `Sync` because a few of its
+// methods mutate through `&self` (gradients, `set_requires_grad`). A loaded
+// pipeline only reads its weights: every forward pass runs under
+// `no_grad_guard`, and changing anything (`Encoder::set_precision`) takes
+// `&mut self`. libtorch supports concurrent read-only forward passes over
+// shared weights, which is what `classify` does, one article per thread.
+unsafe impl Sync for Pipeline {}
 
 /// The committed NER head, unless `$QUOTESTANCE_NER_DIR` names another.
 pub fn default_ner_dir() -> PathBuf {
@@ -48,24 +56,28 @@ impl Pipeline {
     /// resumed or sharded run writes the same bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
         use rayon::prelude::*;
-        let detected: Vec<(Document, Vec<QuoteSpan>)> = articles
-            .par_iter()
-            .map(|a| {
-                let doc = Document::new(a.text.as_str());
-                let quotes = detect(&doc);
-                (doc, quotes)
-            })
-            .collect();
-        let mut out = Vec::with_capacity(articles.len());
-        for (article, (doc, quotes)) in articles.iter().zip(&detected) {
-            let states = self.encoder.paragraph_states(doc)?;
-            let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, &states));
-            let attribution = attribute(doc, quotes, &names);
-            let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
-            let probs = self.stance.predict_features(&span_features(doc, &states, &spans));
-            out.push(to_article(article, doc, &attribution, &probs));
+        if articles.len() < 2 {
+            return articles.iter().map(|a| self.classify_one(a)).collect();
         }
-        Ok(out)
+        // Several articles: one per core, each on one libtorch thread. An
+        // article's tensors are small (batches of ≤ 256 tokens, an LSTM step
+        // per word), so splitting each op over the cores mostly pays thread
+        // hand-offs; whole articles side by side keep every core busy.
+        article_pool()?.install(|| articles.par_iter().map(|a| self.classify_one(a)).collect())
+    }
+
+    /// One article: detection, then one encoder pass over its paragraphs whose
+    /// token states feed the NER tagger and the stance model alike (see
+    /// [`crate::stance::quote_row`]), then attribution.
+    fn classify_one(&self, article: &Article) -> Result<Article> {
+        let doc = Document::new(article.text.as_str());
+        let quotes = detect(&doc);
+        let states = self.encoder.paragraph_states(&doc)?;
+        let names = crate::ner::merge_names(&doc, &crate::ner::find_names(&doc), &self.ner.names(&doc, &states));
+        let attribution = attribute(&doc, &quotes, &names);
+        let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
+        let probs = self.stance.predict_features(&span_features(&doc, &states, &spans));
+        Ok(to_article(article, &doc, &attribution, &probs))
     }
 
     /// The stance of given quote spans (e.g. gold quotes), read the same way.
@@ -101,6 +113,22 @@ fn entity_id(name: &str, taken: &[String]) -> String {
         n += 1;
     }
     id
+}
+
+/// The workers that classify articles side by side: as many as rayon's
+/// global pool has, each with libtorch's intra-op parallelism set to one
+/// thread (the setting is per thread, so the caller's is left as it was).
+fn article_pool() -> Result<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    if let Some(pool) = POOL.get() {
+        return Ok(pool);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .thread_name(|i| format!("quotestance-article-{i}"))
+        .start_handler(|_| tch::set_num_threads(1))
+        .build()?;
+    Ok(POOL.get_or_init(|| pool))
 }
 
 /// Writes a pipeline result in the GUIDELINES.md shape.

@@ -70,6 +70,9 @@ fn killed_and_resumed_run_equals_an_uninterrupted_one() {
     let full = dir.join("full.jsonl");
     bin().arg("label").arg(&input).arg("--output").arg(&full).status().unwrap();
 
+    // One article at a time (libtorch splitting each op over the cores)
+    // before the kill, whole chunks side by side after it: the bytes must not
+    // depend on which way an article went.
     let partial = dir.join("partial.jsonl");
     let mut child = bin().arg("label").arg(&input).arg("--output").arg(&partial).args(["--chunk", "1"]).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();

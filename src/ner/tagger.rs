@@ -300,27 +300,32 @@ impl NerTagger {
 }
 
 impl NerTagger {
-    /// The named mentions of a document, tagging each paragraph from its
-    /// encoder states (`paragraph_states[i]` belongs to `doc.paragraphs[i]`).
+    /// The named mentions of a document, tagging each sentence from the
+    /// encoder states of its paragraph (`paragraph_states[i]` belongs to
+    /// `doc.paragraphs[i]`). The BiLSTM runs over sentences, as in training
+    /// on CoNLL: its steps are sequential, so one long paragraph in the batch
+    /// would make every other row wait through its length.
     /// MISC names (nationalities, events) name no speaker and are left out.
     pub fn names(&self, doc: &Document, paragraph_states: &[TokenStates]) -> Vec<NamedMention> {
         let mut out = Vec::new();
         let mut rows = Vec::new();
         let mut firsts = Vec::new();
-        for (para, states) in doc.paragraphs.iter().zip(paragraph_states) {
-            let (first, last) = doc.tokens_in(*para);
+        let paragraph_chars: Vec<Vec<char>> = doc.paragraphs.iter().map(|p| doc.slice(*p).chars().collect()).collect();
+        for sentence in &doc.sentences {
+            let (first, last) = sentence.tokens;
+            let (Some(para), Some(states)) = (doc.paragraphs.get(sentence.paragraph), paragraph_states.get(sentence.paragraph)) else {
+                continue;
+            };
             if first >= last {
                 continue;
             }
-            let chars: Vec<char> = doc.slice(*para).chars().collect();
             let words: Vec<(usize, usize, bool)> = (first..last)
                 .map(|t| {
                     let span = doc.tokens[t].span;
-                    let opens_sentence = doc.sentences[doc.sentence_at(span.start)].tokens.0 == t;
-                    (span.start - para.start, span.end - para.start, opens_sentence)
+                    (span.start - para.start, span.end - para.start, t == first)
                 })
                 .collect();
-            rows.push(word_rows(states, &chars, &words));
+            rows.push(word_rows(states, &paragraph_chars[sentence.paragraph], &words));
             firsts.push(first);
         }
         for (tags, first) in self.predict_many(&rows).iter().zip(firsts) {
