@@ -127,7 +127,8 @@ impl Int8Bert {
         let head_dim = hidden / self.heads;
         // Padding gets -10000 before the softmax, as in BERT and rust-bert.
         let additive = ((mask.to_kind(Kind::Float) - 1.0) * 10000.0).view([batch, 1, 1, len]);
-        for layer in &self.layers {
+        let upto: usize = std::env::var("QS_LAYER").ok().and_then(|v| v.parse().ok()).unwrap_or(self.layers.len());
+        for layer in self.layers.iter().take(upto) {
             let qkv = layer.qkv.forward(&x)?.view([batch, len, 3, self.heads, head_dim]).permute([2, 0, 3, 1, 4]);
             let (q, k, v) = (qkv.get(0), qkv.get(1), qkv.get(2));
             let scores = q.matmul(&k.transpose(-1, -2)) / (head_dim as f64).sqrt() + &additive;

@@ -30,6 +30,7 @@ pub const PERSON_TITLES: &[&str] = &[
     "rear", "vice", "deputy", "foreign", "defence", "defense", "prime", "state", "general-secretary",
     "secretary-general", "director", "sir", "lord", "baroness", "judge", "justice", "mayor",
     "speaker", "sergeant", "brigadier", "marshal", "analyst", "professor", "prof", "imam", "cleric",
+    "brig", "sgt", "cmdr", "cpl",
 ];
 
 /// Nouns that name a speaker by role: `the minister`, `a senior official`.
@@ -103,6 +104,10 @@ fn is_capitalised(doc: &Document, t: usize) -> bool {
     }
 }
 
+fn is_possessive(word: &str) -> bool {
+    word.ends_with("'s") || word.ends_with("’s")
+}
+
 /// Finds named mentions: maximal runs of capitalised words (with inner
 /// connectors), within a sentence, typed by their words.
 pub fn find_names(doc: &Document) -> Vec<NamedMention> {
@@ -118,8 +123,19 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
             let start = t;
             let mut end = t + 1;
             loop {
-                // `Abadi's State of Law bloc`: a possessive ends the name.
-                if doc.token_text(end - 1).ends_with("'s") || doc.token_text(end - 1).ends_with("’s") {
+                // `Abadi's State of Law bloc`: a possessive ends the name,
+                // unless an organisation's name follows: `Russia's Defence
+                // Ministry` is how the article names that ministry.
+                if is_possessive(doc.token_text(end - 1)) {
+                    let mut k = end;
+                    while k < last && is_capitalised(doc, k) && !is_possessive(doc.token_text(k)) {
+                        k += 1;
+                    }
+                    // The whole name must end there (`Abadi's State of Law` does not).
+                    let continues = k < last && NAME_CONNECTORS.contains(&doc.token_text(k).to_lowercase().as_str());
+                    if k > end && !continues && ORG_WORDS.contains(&doc.token_text(k - 1).to_lowercase().as_str()) {
+                        end = k;
+                    }
                     break;
                 }
                 if end < last && is_capitalised(doc, end) && !NOT_NAMES.contains(&doc.token_text(end).to_lowercase().as_str()) {
@@ -145,6 +161,10 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
                     continue;
                 }
                 break;
+            }
+            // `the Islamic State group`: the article's fullest form of the name.
+            if end - start >= 2 && end < last && doc.token_text(end) == "group" {
+                end += 1;
             }
             t = end;
             if end - start == 1 && !is_single_word_name(doc, start, first, last) {
@@ -176,7 +196,11 @@ pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMent
         }
         // The type of the largest entity inside (a person's name beats a place in a title).
         let best = inside.iter().max_by_key(|l| (l.span.len(), l.entity_type == EntityType::PER)).expect("not empty");
-        out.push(NamedMention { span: c.span, entity_type: best.entity_type, tokens: c.tokens });
+        // A chunk headed by an organisation word (`Islamic State`, `Defence
+        // Ministry`) is an organisation wherever it stands, so that all its
+        // mentions fall into one speaker; the tagger's type wavers with context.
+        let entity_type = if type_of(doc, c.tokens.0, c.tokens.1) == EntityType::ORG { EntityType::ORG } else { best.entity_type };
+        out.push(NamedMention { span: c.span, entity_type, tokens: c.tokens });
     }
     for l in learned {
         // A dateline (`BAGHDAD (Reuters) -`) is no speaker, whoever tagged it.
@@ -299,6 +323,26 @@ mod tests {
     fn a_possessive_ends_a_name() {
         let n = names("A lawmaker from Prime Minister Haider al-Abadi's State of Law bloc spoke.");
         assert_eq!(n[0].0, "Prime Minister Haider al-Abadi's");
+    }
+
+    #[test]
+    fn a_possessive_before_an_organisation_is_part_of_its_name() {
+        let n = names("On Wednesday, Russia’s Defence Ministry said its bombers struck.");
+        assert_eq!(n[0], ("Russia’s Defence Ministry".to_string(), EntityType::ORG));
+        // Not before a person: `Syria's Assad` is two names.
+        let n = names("On Monday Syria's Assad spoke.");
+        assert_eq!(n.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), vec!["Syria's", "Assad"]);
+    }
+
+    #[test]
+    fn military_ranks_and_a_trailing_group_belong_to_the_name() {
+        let n = names("Military spokesman Brig. Gen. Ahmed Asiri spoke.");
+        assert!(n.iter().any(|x| x.0 == "Brig. Gen. Ahmed Asiri"), "{n:?}");
+        let n = names("Later the Islamic State group spoke.");
+        assert_eq!(n[0].0, "Islamic State group");
+        // One capitalised word before `group` is no name of a group.
+        let n = names("A Kurdish group spoke.");
+        assert!(n.iter().all(|x| !x.0.ends_with("group")), "{n:?}");
     }
 
     #[test]
