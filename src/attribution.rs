@@ -89,7 +89,8 @@ const ROLE_NOUNS: &[&str] = &[
     "administration", "army", "military", "pentagon", "prime", "cleric", "father", "mother",
     "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
     "spokesmen", "coalition", "communique", "communiqué", "video", "report", "embassy", "researcher",
-    "professor", "planner", "elder", "tribe", "council", "magazine", "newspaper",
+    "professor", "planner", "elder", "tribe", "council", "magazine", "newspaper", "ruler", "emir",
+    "chairman", "director", "critic",
 ];
 
 /// Finds the speaker of every quote.
@@ -324,8 +325,10 @@ const INTRO_WORDS: &[&str] = &[
 /// introductory phrases. `None` when the sentence opens otherwise.
 fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> {
     let mut start = doc.after_dateline(first, limit);
-    // Step over introductory phrases, each ended by a comma (`Addressing the UN,`).
-    while start < limit && (INTRO_WORDS.contains(&doc.lower(start)) || doc.lower(start).ends_with("ing")) {
+    // Step over introductory phrases, each ended by a comma (`Addressing the
+    // UN,`), with any relative clause inside (`In Paris, where officials were
+    // scrambling,`).
+    while start < limit && (INTRO_WORDS.contains(&doc.lower(start)) || doc.lower(start).ends_with("ing") || matches!(doc.lower(start), "where" | "which" | "who")) {
         let comma = (start + 1..limit.min(start + 25)).find(|&t| doc.token_text(t) == ",")?;
         start = comma + 1;
     }
@@ -338,7 +341,8 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
     }
     if DETERMINERS.contains(&w) {
         // `the ministry`, `the Albu Nimr tribe`
-        return np_after(doc, start).filter(|m| m.end <= doc.tokens[limit - 1].span.end && can_name_speaker(doc, *m));
+        let role = np_after(doc, start).filter(|m| m.end <= doc.tokens[limit - 1].span.end && can_name_speaker(doc, *m))?;
+        return Some(appositive_name(doc, role, limit).unwrap_or(role));
     }
     let capitalised = |t: usize| doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase);
     if !capitalised(start) || TIME_WORDS.contains(&w) || MONTHS.contains(&w) {
@@ -358,7 +362,30 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
     {
         end += 1;
     }
-    doc.span_of_tokens(start, end)
+    let subject = doc.span_of_tokens(start, end)?;
+    let is_role = (start..end).any(|t| ROLE_NOUNS.contains(&doc.lower(t)));
+    Some(if is_role { appositive_name(doc, subject, limit).unwrap_or(subject) } else { subject })
+}
+
+/// The proper name set off by commas right after a role (`Qatar's ruler,
+/// Sheikh Tamim bin Hamad al-Thani, rejected`): who the role is.
+fn appositive_name(doc: &Document, role: Span, limit: usize) -> Option<Span> {
+    let (_, after) = doc.tokens_in(role);
+    if after >= limit || doc.token_text(after) != "," {
+        return None;
+    }
+    let first = after + 1;
+    let mut end = first;
+    while end < limit
+        && end < first + 8
+        && (doc.token_text(end).starts_with(char::is_uppercase)
+            || crate::document::is_abbreviation_stop(doc, end)
+            || matches!(doc.lower(end), "al" | "bin" | "ibn" | "de" | "van" | "von")
+            || doc.token_text(end).split_once('-').is_some_and(|(p, rest)| p.len() <= 3 && rest.starts_with(char::is_uppercase)))
+    {
+        end += 1;
+    }
+    (end - first >= 2 && end < limit && doc.token_text(end) == ",").then(|| doc.span_of_tokens(first, end)).flatten()
 }
 
 /// The subject of the sentence a direct fragment sits in, when the sentence
@@ -765,7 +792,10 @@ fn is_role_description(lower_text: &str) -> bool {
 fn is_subject(doc: &Document, n: &NamedMention, names: &[NamedMention]) -> bool {
     let sentence = &doc.sentences[doc.sentence_at(n.span.start)];
     let first_in_sentence = !names.iter().any(|m| m.span.start >= sentence.span.start && m.span.start < n.span.start);
-    first_in_sentence && n.tokens.0 <= sentence.tokens.0 + 6
+    // `In Anbar, Sheikh Ahmed Abu Risha welcomed the idea`: after an
+    // introductory phrase, the name that opens the clause.
+    let opens_clause = || sentence_subject(doc, sentence.tokens.0, sentence.tokens.1).is_some_and(|s| s.overlaps(n.span));
+    (first_in_sentence && n.tokens.0 <= sentence.tokens.0 + 6) || opens_clause()
 }
 
 /// The nearest named person before an offset (or after it, when none is before).
@@ -969,5 +999,22 @@ mod tests {
         assert_eq!(fixed[2].entity_type, EntityType::PER);
         // A place that is nobody's surname keeps its type.
         assert_eq!(fixed[1].entity_type, EntityType::GPE);
+    }
+
+    #[test]
+    fn a_pronoun_finds_the_subject_after_an_introductory_phrase() {
+        let t = "\"Arm the tribes,\" Thornberry said.\n\nIn Anbar, Sheikh Ahmed Abu Risha welcomed the idea.\n\n\"Let Washington do it,\" he told AFP.";
+        assert_eq!(speaker_of(t, "Let Washington do it,").as_deref(), Some("Sheikh Ahmed Abu Risha"));
+        // With a relative clause inside the introductory phrase.
+        let t = "\"We stand firm,\" Mr Abbott said.\n\nIn Paris, where officials were busy, Minister Bernard Cazeneuve spoke. \"France is not afraid,\" he said.";
+        assert_eq!(speaker_of(t, "France is not afraid,").as_deref(), Some("Minister Bernard Cazeneuve"));
+    }
+
+    #[test]
+    fn a_role_subject_is_the_name_set_off_after_it() {
+        let t = "Gerd Mueller said Qatar paid the militants.\n\nQatar's ruler, Sheikh Tamim bin Hamad al-Thani, rejected the charge. \"Qatar has never paid,\" he said.";
+        assert_eq!(speaker_of(t, "Qatar has never paid,").as_deref(), Some("Sheikh Tamim bin Hamad al-Thani"));
+        let t = "Pope Francis spoke first.\n\nThe Holy See's envoy in Geneva, Archbishop Silvano Tomasi, went further. \"Someone has to stop this,\" he told Vatican Radio.";
+        assert_eq!(speaker_of(t, "Someone has to stop this,").as_deref(), Some("Archbishop Silvano Tomasi"));
     }
 }

@@ -194,8 +194,11 @@ pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMent
         if inside.is_empty() {
             continue;
         }
-        // The type of the largest entity inside (a person's name beats a place in a title).
-        let best = inside.iter().max_by_key(|l| (l.span.len(), l.entity_type == EntityType::PER)).expect("not empty");
+        // The type of the entity at the chunk's end, its head (`Interim
+        // Conservative Leader Rona Ambrose` is a person); else of the largest
+        // entity inside (a person's name beats a place in a title).
+        let at_end = inside.iter().find(|l| l.span.end >= c.span.end);
+        let best = at_end.or_else(|| inside.iter().max_by_key(|l| (l.span.len(), l.entity_type == EntityType::PER))).expect("not empty");
         // A chunk headed by an organisation word (`Islamic State`, `Defence
         // Ministry`) is an organisation wherever it stands, so that all its
         // mentions fall into one speaker; the tagger's type wavers with context.
@@ -317,6 +320,20 @@ mod tests {
         ];
         let merged: Vec<(&str, EntityType)> = merge_names(&doc, &chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
         assert_eq!(merged, vec![("Rear Adm. John Kirby", EntityType::PER), ("Baghdad", EntityType::GPE)]);
+    }
+
+    #[test]
+    fn a_merged_name_takes_the_type_of_its_head() {
+        let doc = Document::new("Interim Conservative Leader Rona Ambrose spoke to the Islamic State.");
+        let chunks = find_names(&doc);
+        let at = |s: &str, entity_type: EntityType| {
+            let start = doc.text.find(s).unwrap();
+            NamedMention { span: Span::new(start, start + s.len()), entity_type, tokens: (0, 0) }
+        };
+        // The tagger calls the title an organisation and the group a place.
+        let learned = vec![at("Interim Conservative Leader", EntityType::ORG), at("Rona Ambrose", EntityType::PER), at("Islamic State", EntityType::GPE)];
+        let merged: Vec<(&str, EntityType)> = merge_names(&doc, &chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
+        assert_eq!(merged, vec![("Interim Conservative Leader Rona Ambrose", EntityType::PER), ("Islamic State", EntityType::ORG)]);
     }
 
     #[test]
