@@ -86,3 +86,28 @@ fn int8_embeddings_stay_close_to_the_reference() {
     }
     assert!(cosines.iter().any(|&c| c < 0.999_99), "int8 gave f32 results: is it used at all?");
 }
+
+#[test]
+fn the_ner_layer_is_the_same_layer_at_both_precisions() {
+    use quotestance::encoder::Precision;
+    // Mean cosine between the rows of two `[pieces, DIM]` tensors.
+    let mean_cosine = |a: &tch::Tensor, b: &tch::Tensor| {
+        let (a, b) = (rows(a), rows(b));
+        let cos = |x: &Vec<f32>, y: &Vec<f32>| {
+            let dot: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+            dot / (x.iter().map(|p| p * p).sum::<f32>().sqrt() * y.iter().map(|q| q * q).sum::<f32>().sqrt())
+        };
+        a.iter().zip(&b).map(|(x, y)| cos(x, y)).sum::<f32>() / a.len() as f32
+    };
+    let text = "Foreign Minister Sergei Lavrov said the strikes in Syria were illegal.";
+    let mut encoder = Encoder::load_default().expect("run `make setup` first");
+    let f32_states = encoder.token_states(&[text]).unwrap().remove(0);
+    encoder.set_precision(Precision::Int8).unwrap();
+    let int8_states = encoder.token_states(&[text]).unwrap().remove(0);
+    assert_eq!(f32_states.ner_hidden.size(), f32_states.hidden.size());
+    let same_layer = mean_cosine(&f32_states.ner_hidden, &int8_states.ner_hidden);
+    let other_layer = mean_cosine(&f32_states.ner_hidden, &int8_states.hidden);
+    eprintln!("NER layer, f32 against int8: {same_layer}; against int8's last layer: {other_layer}");
+    assert!(same_layer > 0.97, "the NER layer differs between precisions: {same_layer}");
+    assert!(other_layer < same_layer - 0.1, "the NER layer is the last layer: {other_layer}");
+}

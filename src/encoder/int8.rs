@@ -115,8 +115,9 @@ impl Int8Bert {
     }
 
     /// Hidden states `[batch, len, hidden]` of token ids `[batch, len]`
-    /// under an attention mask of 1s and 0s of the same shape.
-    pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    /// under an attention mask of 1s and 0s of the same shape: the last
+    /// layer's, and the output of layer `keep` (1-based) beside them.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor, keep: usize) -> Result<(Tensor, Tensor)> {
         let (batch, len) = ids.size2().expect("ids are [batch, len]");
         let positions = Tensor::arange(len, (Kind::Int64, ids.device()));
         let x = self.word.index_select(0, &ids.view([-1])).view([batch, len, -1])
@@ -127,8 +128,8 @@ impl Int8Bert {
         let head_dim = hidden / self.heads;
         // Padding gets -10000 before the softmax, as in BERT and rust-bert.
         let additive = ((mask.to_kind(Kind::Float) - 1.0) * 10000.0).view([batch, 1, 1, len]);
-        let upto: usize = std::env::var("QS_LAYER").ok().and_then(|v| v.parse().ok()).unwrap_or(self.layers.len());
-        for layer in self.layers.iter().take(upto) {
+        let mut kept = None;
+        for (i, layer) in self.layers.iter().enumerate() {
             let qkv = layer.qkv.forward(&x)?.view([batch, len, 3, self.heads, head_dim]).permute([2, 0, 3, 1, 4]);
             let (q, k, v) = (qkv.get(0), qkv.get(1), qkv.get(2));
             let scores = q.matmul(&k.transpose(-1, -2)) / (head_dim as f64).sqrt() + &additive;
@@ -136,8 +137,12 @@ impl Int8Bert {
             let attended = layer.attention_norm.forward(&(layer.attention_out.forward(&context)? + &x));
             let inner = layer.intermediate.forward(&attended)?.gelu("none");
             x = layer.output_norm.forward(&(layer.output.forward(&inner)? + &attended));
+            if i + 1 == keep {
+                kept = Some(x.shallow_clone());
+            }
         }
-        Ok(x)
+        let kept = kept.unwrap_or_else(|| x.shallow_clone());
+        Ok((x, kept))
     }
 }
 

@@ -191,7 +191,14 @@ pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMent
     let mut out = Vec::new();
     for c in chunks {
         let inside: Vec<&NamedMention> = learned.iter().filter(|l| l.span.overlaps(c.span)).collect();
+        let organisation = type_of(doc, c.tokens.0, c.tokens.1) == EntityType::ORG;
         if inside.is_empty() {
+            // Several capitalised words headed by an organisation word
+            // (`Islamic State group`, `Defence Ministry`) name one, whatever
+            // the tagger made of them.
+            if organisation && c.tokens.1 - c.tokens.0 >= 2 {
+                out.push(NamedMention { entity_type: EntityType::ORG, ..c.clone() });
+            }
             continue;
         }
         // The type of the entity at the chunk's end, its head (`Interim
@@ -202,7 +209,7 @@ pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMent
         // A chunk headed by an organisation word (`Islamic State`, `Defence
         // Ministry`) is an organisation wherever it stands, so that all its
         // mentions fall into one speaker; the tagger's type wavers with context.
-        let entity_type = if type_of(doc, c.tokens.0, c.tokens.1) == EntityType::ORG { EntityType::ORG } else { best.entity_type };
+        let entity_type = if organisation { EntityType::ORG } else { best.entity_type };
         out.push(NamedMention { span: c.span, entity_type, tokens: c.tokens });
     }
     for l in learned {
@@ -324,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_merged_name_takes_the_type_of_its_head() {
-        let doc = Document::new("Interim Conservative Leader Rona Ambrose spoke to the Islamic State.");
+        let doc = Document::new("Interim Conservative Leader Rona Ambrose spoke to the Islamic State, then to the Defence Ministry.");
         let chunks = find_names(&doc);
         let at = |s: &str, entity_type: EntityType| {
             let start = doc.text.find(s).unwrap();
@@ -333,7 +340,11 @@ mod tests {
         // The tagger calls the title an organisation and the group a place.
         let learned = vec![at("Interim Conservative Leader", EntityType::ORG), at("Rona Ambrose", EntityType::PER), at("Islamic State", EntityType::GPE)];
         let merged: Vec<(&str, EntityType)> = merge_names(&doc, &chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
-        assert_eq!(merged, vec![("Interim Conservative Leader Rona Ambrose", EntityType::PER), ("Islamic State", EntityType::ORG)]);
+        // The ministry, which the tagger missed, is kept by its head word.
+        assert_eq!(
+            merged,
+            vec![("Interim Conservative Leader Rona Ambrose", EntityType::PER), ("Islamic State", EntityType::ORG), ("Defence Ministry", EntityType::ORG)]
+        );
     }
 
     #[test]
