@@ -17,16 +17,21 @@ pub const TAGS: [&str; 9] = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "
 const K: i64 = TAGS.len() as i64;
 /// Word-shape features beside the encoder state.
 pub const SHAPE: i64 = 8;
-/// Two more columns carry hashed ids of the lower-cased word and of its last
-/// three chars, looked up in learned embeddings: a lexical memory (names,
-/// organisations) that the shared encoder's states lack.
-const IDS: i64 = 2;
+/// Four more columns carry hashed ids of the lower-cased word, of its last
+/// and first three chars and of its character shape (`McCain` → `XxXx`),
+/// looked up in learned embeddings: a lexical memory (names, organisations)
+/// and spelling cues that the shared uncased encoder's states lack.
+const IDS: i64 = 4;
 /// Feature columns per word.
 pub const FEATURES: i64 = DIM + SHAPE + IDS;
 const WORD_BUCKETS: i64 = 1 << 14;
 const SUFFIX_BUCKETS: i64 = 1 << 12;
 const WORD_DIM: i64 = 32;
 const SUFFIX_DIM: i64 = 16;
+const PREFIX_BUCKETS: i64 = 1 << 12;
+const PREFIX_DIM: i64 = 16;
+const SHAPE_BUCKETS: i64 = 1 << 10;
+const SHAPE_DIM: i64 = 8;
 const HIDDEN: i64 = 128;
 
 fn bucket(s: &str, buckets: i64) -> f32 {
@@ -48,6 +53,28 @@ pub fn shape(word: &str, first_in_sentence: bool) -> [f32; SHAPE as usize] {
     let inner_cap = word.chars().skip(1).any(char::is_uppercase) && !all_caps;
     let hyphen = word.contains('-');
     [init_cap as u8 as f32, all_caps as u8 as f32, all_lower as u8 as f32, has_digit as u8 as f32, punct as u8 as f32, inner_cap as u8 as f32, hyphen as u8 as f32, first_in_sentence as u8 as f32]
+}
+
+/// A word's characters as classes (`X` upper, `x` lower, `d` digit, other
+/// chars as they are) with runs of one class collapsed: `McCain` → `XxXx`,
+/// `U.S.` → `X.X.`, `1996-08-22` → `d-d-d`.
+pub fn char_shape(word: &str) -> String {
+    let mut out = String::new();
+    for c in word.chars() {
+        let class = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() {
+            'x'
+        } else if c.is_ascii_digit() {
+            'd'
+        } else {
+            c
+        };
+        if !out.ends_with(class) || !matches!(class, 'X' | 'x' | 'd') {
+            out.push(class);
+        }
+    }
+    out
 }
 
 /// A sentence as words with char spans into its text.
@@ -90,7 +117,8 @@ fn word_rows(states: &TokenStates, chars: &[char], words: &[(usize, usize, bool)
             let word: String = chars[a.min(chars.len())..b.min(chars.len())].iter().collect();
             let lower = word.to_lowercase();
             let suffix: String = lower.chars().rev().take(3).collect();
-            let ids = [bucket(&lower, WORD_BUCKETS), bucket(&suffix, SUFFIX_BUCKETS)];
+            let prefix: String = lower.chars().take(3).collect();
+            let ids = [bucket(&lower, WORD_BUCKETS), bucket(&suffix, SUFFIX_BUCKETS), bucket(&prefix, PREFIX_BUCKETS), bucket(&char_shape(&word), SHAPE_BUCKETS)];
             Tensor::cat(&[state, Tensor::from_slice(&shape(&word, first)), Tensor::from_slice(&ids)], 0)
         })
         .collect();
@@ -117,6 +145,8 @@ pub struct NerTagger {
     vs: nn::VarStore,
     words: nn::Embedding,
     suffixes: nn::Embedding,
+    prefixes: nn::Embedding,
+    shapes: nn::Embedding,
     lstm: nn::LSTM,
     proj: nn::Linear,
     /// `transitions[i][j]`: score of tag `j` after tag `i`.
@@ -147,13 +177,15 @@ impl NerTagger {
         let root = vs.root();
         let words = nn::embedding(&root / "words", WORD_BUCKETS, WORD_DIM, Default::default());
         let suffixes = nn::embedding(&root / "suffixes", SUFFIX_BUCKETS, SUFFIX_DIM, Default::default());
-        let input = DIM + SHAPE + WORD_DIM + SUFFIX_DIM;
+        let prefixes = nn::embedding(&root / "prefixes", PREFIX_BUCKETS, PREFIX_DIM, Default::default());
+        let shapes = nn::embedding(&root / "shapes", SHAPE_BUCKETS, SHAPE_DIM, Default::default());
+        let input = DIM + SHAPE + WORD_DIM + SUFFIX_DIM + PREFIX_DIM + SHAPE_DIM;
         let lstm = nn::lstm(&root / "lstm", input, HIDDEN, nn::RNNConfig { bidirectional: true, ..Default::default() });
         let proj = nn::linear(&root / "proj", 2 * HIDDEN, K, Default::default());
         let transitions = root.zeros("transitions", &[K, K]);
         let start = root.zeros("start", &[K]);
         let end = root.zeros("end", &[K]);
-        NerTagger { vs, words, suffixes, lstm, proj, transitions, start, end }
+        NerTagger { vs, words, suffixes, prefixes, shapes, lstm, proj, transitions, start, end }
     }
 
     pub fn load(dir: &Path) -> Result<NerTagger> {
@@ -270,18 +302,20 @@ impl NerTagger {
     }
 
     /// The LSTM's input `[..., words, input]` from word features `[..., words,
-    /// FEATURES]`: the dense columns beside the embeddings of the hashed word
-    /// and suffix ids (word embeddings dropped out in training, so the tagger
-    /// leans on the encoder for unseen words).
+    /// FEATURES]`: the dense columns beside the embeddings of the hashed word,
+    /// suffix, prefix and shape ids (word embeddings dropped out in training,
+    /// so the tagger leans on the encoder and spelling for unseen words).
     fn lstm_input(&self, x: &Tensor, train: bool) -> Tensor {
         let dense = x.narrow(-1, 0, DIM + SHAPE);
         let word_ids = x.select(-1, DIM + SHAPE).to_kind(Kind::Int64);
         let suffix_ids = x.select(-1, DIM + SHAPE + 1).to_kind(Kind::Int64);
+        let prefix_ids = x.select(-1, DIM + SHAPE + 2).to_kind(Kind::Int64);
+        let shape_ids = x.select(-1, DIM + SHAPE + 3).to_kind(Kind::Int64);
         let mut lexical = self.words.forward(&word_ids);
         if train {
             lexical = lexical.dropout(0.3, true);
         }
-        Tensor::cat(&[dense, lexical, self.suffixes.forward(&suffix_ids)], -1)
+        Tensor::cat(&[dense, lexical, self.suffixes.forward(&suffix_ids), self.prefixes.forward(&prefix_ids), self.shapes.forward(&shape_ids)], -1)
     }
 
     /// One direction of the trained BiLSTM (`suffix` "" or "_reverse") over
@@ -479,6 +513,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn char_shapes_collapse_runs_of_one_class() {
+        assert_eq!(char_shape("McCain"), "XxXx");
+        assert_eq!(char_shape("U.S."), "X.X.");
+        assert_eq!(char_shape("1996-08-22"), "d-d-d");
+        assert_eq!(char_shape("NATO"), "X");
+        assert_eq!(char_shape("al-Assad"), "x-Xx");
+    }
+
+    #[test]
     fn bio_decoding_reads_like_conlleval() {
         // O B-PER I-PER B-ORG I-LOC O I-PER
         let tags = [0, 1, 2, 3, 6, 0, 2];
@@ -492,7 +535,7 @@ mod tests {
         // Random dense features with valid hashed ids, sentences of different lengths.
         let sentence = |n: i64| {
             let dense = Tensor::randn([n, DIM + SHAPE], (Kind::Float, Device::Cpu));
-            let ids = Tensor::randint(SUFFIX_BUCKETS, [n, IDS], (Kind::Float, Device::Cpu));
+            let ids = Tensor::randint(SHAPE_BUCKETS, [n, IDS], (Kind::Float, Device::Cpu));
             Tensor::cat(&[dense, ids], 1)
         };
         let sentences = [sentence(7), sentence(1), sentence(12), sentence(0)];
