@@ -17,6 +17,8 @@ echo '$ quotestance bench detect --input eval/gold'
 $bin bench detect --input eval/gold
 echo '$ quotestance bench pipeline --input examples/seed-kerry-iran-bbc.txt --repeat 8 --seconds 10   # a 629-word article, 8 copies per round'
 $bin bench pipeline --input examples/seed-kerry-iran-bbc.txt --repeat 8 --seconds 10
+echo '$ quotestance bench pipeline --input examples/seed-kerry-iran-bbc.txt --seconds 10   # the same article, one at a time'
+$bin bench pipeline --input examples/seed-kerry-iran-bbc.txt --seconds 10
 echo '$ quotestance bench pipeline --input eval/gold --seconds 20'
 $bin bench pipeline --input eval/gold --seconds 20
 echo
