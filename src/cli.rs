@@ -337,8 +337,7 @@ pub fn evaluate(pipeline: &Pipeline, gold: &[Article], stance_dir: &Path) -> Res
     let predicted = pipeline.classify(gold)?;
     let mut gold_span_stances: Vec<Vec<StanceLabel>> = Vec::new();
     for g in gold {
-        let spans: Vec<(usize, usize)> = g.quotes.iter().map(|q| (q.start, q.end)).collect();
-        gold_span_stances.push(pipeline.stance_of_spans(&g.text, &spans)?);
+        gold_span_stances.push(pipeline.stance_of_quotes(g)?);
     }
     // Baselines on the gold spans, so the model's gain is visible.
     let majority = crate::stance::StanceMeta::load(stance_dir)?.majority();

@@ -7,7 +7,7 @@ use crate::ner::tagger::NerTagger;
 use crate::quotes::detect;
 use crate::document::{Document, Span};
 use crate::encoder::Encoder;
-use crate::stance::{article_features, label_of, span_features, StanceModel};
+use crate::stance::{article_features, label_of, quote_speakers, span_features, speaker_text, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -76,14 +76,21 @@ impl Pipeline {
         let names = crate::ner::merge_names(&doc, &crate::ner::find_names(&doc), &self.ner.names(&doc, &states));
         let attribution = attribute(&doc, &quotes, &names);
         let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
-        let probs = self.stance.predict_features(&span_features(&doc, &states, &spans));
+        let speakers: Vec<String> = attribution
+            .quotes
+            .iter()
+            .map(|q| q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default())
+            .collect();
+        let probs = self.stance.predict_features(&span_features(&self.encoder, &doc, &states, &spans, &speakers)?);
         Ok(to_article(article, &doc, &attribution, &probs))
     }
 
-    /// The stance of given quote spans (e.g. gold quotes), read the same way.
-    pub fn stance_of_spans(&self, text: &str, spans: &[(usize, usize)]) -> Result<Vec<StanceLabel>> {
-        let doc = Document::new(text);
-        let x = article_features(&self.encoder, &doc, spans)?;
+    /// The stance of an article's own quotes with their own speakers (gold
+    /// quotes and speakers, in `eval`), read the same way.
+    pub fn stance_of_quotes(&self, article: &Article) -> Result<Vec<StanceLabel>> {
+        let doc = Document::new(article.text.as_str());
+        let spans: Vec<(usize, usize)> = article.quotes.iter().map(|q| (q.start, q.end)).collect();
+        let x = article_features(&self.encoder, &doc, &spans, &quote_speakers(article))?;
         Ok(self.stance.predict_features(&x).iter().map(label_of).collect())
     }
 }

@@ -61,3 +61,17 @@ fn retraining_reproduces_the_committed_head() {
     let retrained = gold_stance_f1(&out_dir);
     assert!((committed - retrained).abs() <= 0.01, "committed {committed:.3} vs retrained {retrained:.3}");
 }
+
+#[test]
+fn each_distinct_speaker_is_read_once_and_no_speaker_as_unknown() {
+    use quotestance::stance::speaker_rows;
+    let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
+    let speakers: Vec<String> = ["John Kerry, Mr Kerry", "", "Mohammad Javad Zarif", "John Kerry, Mr Kerry", "unknown"].iter().map(|s| s.to_string()).collect();
+    let rows = speaker_rows(&encoder, &speakers).unwrap();
+    assert_eq!(rows.size(), vec![5, quotestance::encoder::DIM]);
+    let row = |i: i64| Vec::<f32>::try_from(rows.get(i)).unwrap();
+    assert_eq!(row(0), row(3), "the same speaker reads the same");
+    assert_eq!(row(1), row(4), "no speaker reads as `unknown`");
+    let cosine: f32 = row(0).iter().zip(row(2)).map(|(a, b)| a * b).sum();
+    assert!(cosine < 0.9, "two speakers read alike: {cosine}");
+}
