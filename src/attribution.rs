@@ -358,7 +358,8 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
             || crate::document::is_abbreviation_stop(doc, end)
             // `Iraq's foreign minister`, `the top US diplomat`
             || (doc.tokens[end].kind == TokenKind::Word && role_ahead(end))
-            || matches!(doc.lower(end), "al" | "bin" | "ibn" | "de" | "van" | "von" | "-" | "'s" | "’s"))
+            || NAME_PARTICLES.contains(&doc.lower(end))
+            || matches!(doc.lower(end), "-" | "'s" | "’s"))
     {
         end += 1;
     }
@@ -366,6 +367,9 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
     let is_role = (start..end).any(|t| ROLE_NOUNS.contains(&doc.lower(t)));
     Some(if is_role { appositive_name(doc, subject, limit).unwrap_or(subject) } else { subject })
 }
+
+/// Lower-case words inside a person's name: `Sheikh Tamim bin Hamad`.
+const NAME_PARTICLES: &[&str] = &["al", "bin", "ibn", "de", "van", "von"];
 
 /// The proper name set off by commas right after a role (`Qatar's ruler,
 /// Sheikh Tamim bin Hamad al-Thani, rejected`): who the role is.
@@ -378,10 +382,7 @@ fn appositive_name(doc: &Document, role: Span, limit: usize) -> Option<Span> {
     let mut end = first;
     while end < limit
         && end < first + 8
-        && (doc.token_text(end).starts_with(char::is_uppercase)
-            || crate::document::is_abbreviation_stop(doc, end)
-            || matches!(doc.lower(end), "al" | "bin" | "ibn" | "de" | "van" | "von")
-            || doc.token_text(end).split_once('-').is_some_and(|(p, rest)| p.len() <= 3 && rest.starts_with(char::is_uppercase)))
+        && (crate::ner::is_capitalised(doc, end) || crate::document::is_abbreviation_stop(doc, end) || NAME_PARTICLES.contains(&doc.lower(end)))
     {
         end += 1;
     }
@@ -581,7 +582,7 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
     while first > sentence_first && last - first < 13 {
         let prev = first - 1;
         let pw = doc.token_text(prev);
-        let possessive = pw.ends_with("'s") || pw.ends_with("’s");
+        let possessive = crate::ner::is_possessive(pw);
         if is_np_word(doc, prev) || (possessive && doc.tokens[prev].kind == TokenKind::Word) {
             first = prev;
         } else if prev > sentence_first && crate::document::is_abbreviation_stop(doc, prev) {

@@ -49,11 +49,10 @@ impl Pipeline {
     /// Labels the quotes of each article. The input's own quotes and entities,
     /// if any, are replaced; id, title and text are kept.
     ///
-    /// Quote detection runs in parallel over the articles. Then the encoder
-    /// reads each article's paragraphs once: their token states feed the NER
-    /// tagger and the stance model alike (see [`crate::stance::quote_row`]). Batching per article makes
-    /// an article's output independent of what else was in the run, so a
-    /// resumed or sharded run writes the same bytes as a single one.
+    /// Each article goes through [`Pipeline::classify_one`]; several run in
+    /// parallel. Batching per article makes an article's output independent
+    /// of what else was in the run, so a resumed or sharded run writes the
+    /// same bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
         use rayon::prelude::*;
         if articles.len() < 2 {
@@ -68,7 +67,8 @@ impl Pipeline {
 
     /// One article: detection, then one encoder pass over its paragraphs whose
     /// token states feed the NER tagger and the stance model alike (see
-    /// [`crate::stance::quote_row`]), then attribution.
+    /// [`crate::stance::quote_row`]), then attribution, then stance from the
+    /// quotes, their paragraphs and their speakers.
     fn classify_one(&self, article: &Article) -> Result<Article> {
         let doc = Document::new(article.text.as_str());
         let quotes = detect(&doc);

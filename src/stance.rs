@@ -68,7 +68,7 @@ pub fn speaker_rows(encoder: &Encoder, speakers: &[String]) -> Result<Tensor> {
     Ok(encoder.embed(&distinct)?.index_select(0, &Tensor::from_slice(&index)))
 }
 
-/// The feature row `[FEATURES]` of a quote at char range `quote` of an
+/// The text columns `[2 * DIM]` of a quote at char range `quote` of an
 /// encoded paragraph: the normalised mean of the quote's own word pieces,
 /// read in the context of the whole paragraph, beside the paragraph's pooled
 /// embedding. Reading quotes out of the paragraph's states means every token

@@ -89,7 +89,7 @@ const NOT_NAMES: &[&str] = &[
 const NAME_CONNECTORS: &[&str] = &["of", "al", "bin", "ibn", "de", "du", "van", "von", "der", "la", "le", "for", "and"];
 
 /// A capitalised word, or an Arabic name with a particle: `al-Jubeir`, `el-Sissi`.
-fn is_capitalised(doc: &Document, t: usize) -> bool {
+pub fn is_capitalised(doc: &Document, t: usize) -> bool {
     let tok = &doc.tokens[t];
     let text = doc.token_text(t);
     if tok.kind != TokenKind::Word {
@@ -104,7 +104,8 @@ fn is_capitalised(doc: &Document, t: usize) -> bool {
     }
 }
 
-fn is_possessive(word: &str) -> bool {
+/// `Russia's`, `Abadi’s`.
+pub fn is_possessive(word: &str) -> bool {
     word.ends_with("'s") || word.ends_with("’s")
 }
 
