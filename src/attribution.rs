@@ -250,7 +250,14 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     }
     if t < doc.tokens.len() {
         // Stay in the closing mark's sentence: the next paragraph is another statement.
-        let closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[after.min(doc.tokens.len() - 1)].span.start)].tokens.1;
+        let mut closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[after.min(doc.tokens.len() - 1)].span.start)].tokens.1;
+        // `"Why not?" Freddy Ortega said.`: the capital after `?"` opened a new
+        // sentence, but it is the quote's own attribution when a cue follows
+        // before the next stop (the loop below stops at terminal punctuation).
+        let asks = doc.slice(q.span).trim_end_matches(is_quote_mark).ends_with(['?', '!']);
+        if asks && t == closing_sentence_end && t < doc.tokens.len() && doc.paragraph_at(doc.tokens[t].span.start) == doc.paragraph_at(q.span.start) {
+            closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.1;
+        }
         // Room for an appositive: `,” Howard Dean, the former governor of Vermont, proclaimed`.
         let limit = (t + 16).min(closing_sentence_end.max(sentence_end));
         for k in t..limit {
@@ -292,6 +299,9 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             }
         }
     }
+    if let Some(found) = introduced_by_previous_paragraph(doc, q, cues) {
+        return Some(found);
+    }
     // A colon headline with marks: `Kerry: "Iran can help"`.
     let para = doc.paragraphs[doc.paragraph_at(q.span.start)];
     let head = doc.slice(Span::new(para.start, q.span.start));
@@ -303,6 +313,32 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         }
     }
     None
+}
+
+/// A quote opening its paragraph after a paragraph that ends with a colon
+/// (`Cruz continued:`, `President Clinton released the following statement:`):
+/// the source is the cue's subject in that last sentence, or with no cue the
+/// sentence's subject. Returns the mention and the cue (the colon when no verb).
+fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue]) -> Option<(Span, Span)> {
+    let p = doc.paragraph_at(q.span.start);
+    let para = doc.paragraphs[p];
+    // Only marks may stand between the paragraph's start and the quote.
+    if p == 0 || !doc.slice(Span::new(para.start, q.span.start)).chars().all(|c| c.is_whitespace() || is_quote_mark(c)) {
+        return None;
+    }
+    let (first, last) = doc.tokens_in(doc.paragraphs[p - 1]);
+    if last <= first || doc.token_text(last - 1) != ":" {
+        return None;
+    }
+    let colon = last - 1;
+    let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[colon].span.start)].tokens.0;
+    if let Some(cue) = cues.iter().rev().find(|c| c.token >= sentence_first && c.token < colon) {
+        let start = cue_start_token(doc, cue);
+        let mention = if start > sentence_first { np_before(doc, start) } else { np_after(doc, cue.token + 1) };
+        return mention.filter(|m| can_name_speaker(doc, *m)).map(|m| (m, cue.span));
+    }
+    let subject = sentence_subject(doc, sentence_first, colon)?;
+    can_name_speaker(doc, subject).then_some((subject, doc.tokens[colon].span))
 }
 
 /// `..., saying X`, `..., adding that X`: the speaker is the sentence's subject.
@@ -829,6 +865,33 @@ mod tests {
     #[test]
     fn name_said_after_the_quote() {
         assert_eq!(speaker_of("\"We will win,\" Mr Kerry said.", "We will win,").as_deref(), Some("Mr Kerry"));
+    }
+
+    #[test]
+    fn a_question_mark_before_the_closing_mark_still_takes_the_cue_after() {
+        // The capital after `?"` opens a sentence; without the cue the quote would
+        // fall to the nearest name (`Texas`).
+        let text = "The play will tour Texas.\n\n\"It is all a show, no?\" Freddy Ortega said.";
+        let r = run(text);
+        assert_eq!(r[0], ("It is all a show, no?".to_string(), Some("Freddy Ortega".to_string()), Some(Sieve::Explicit)));
+        // A new sentence with no cue stays unattributed by this pattern.
+        assert_ne!(run("\"Why would anyone want to go there now?\" The crowd was silent. Kerry spoke later.")[0].2, Some(Sieve::Explicit));
+    }
+
+    #[test]
+    fn a_paragraph_ending_with_a_colon_introduces_the_next_quote() {
+        let text = "Cruz continued:\n\n\"You look at the questions. How about the issues people care about?\"";
+        assert_eq!(run(text)[0].1.as_deref(), Some("Cruz"));
+        // No cue verb: the subject of the sentence before the colon.
+        let text = "When Wallace died, President Clinton released the following statement:\n\n\"Hillary and I offer our condolences.\"";
+        let r = run(text);
+        assert_eq!((r[0].1.as_deref(), r[0].2), (Some("President Clinton"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn a_state_after_the_party_letter_does_not_end_the_attribution() {
+        let text = "\"Let me make it clear,\" Senate Majority Leader Mitch McConnell, R-Ky., said.";
+        assert_eq!(run(text)[0].2, Some(Sieve::Explicit));
     }
 
     #[test]

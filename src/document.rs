@@ -407,7 +407,29 @@ pub fn is_abbreviation_stop(doc: &Document, t: usize) -> bool {
     // Single capital initial (`George W. Bush`) or a listed abbreviation.
     (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
         || ABBREVIATIONS.contains(&lower.trim_end_matches('.'))
+        // `Mitch McConnell, R-Ky., said`, `Louisville, Ky., police`: a state after
+        // a party letter or a town, inside a clause. `Mass.` may end a sentence.
+        || (is_state_abbreviation(&lower, doc.token_text(t.saturating_sub(2)) == ",")
+            && doc.tokens.get(t + 1).is_some_and(|_| matches!(doc.token_text(t + 1), "," | ")")))
 }
+
+/// `ky` in `r-ky` (a party letter), or `ky` after a town's comma.
+fn is_state_abbreviation(lower: &str, after_comma: bool) -> bool {
+    let state = match lower.rsplit_once('-') {
+        Some((party, state)) if matches!(party, "r" | "d" | "i") => state,
+        _ if after_comma => lower,
+        _ => return false,
+    };
+    STATE_ABBREVIATIONS.contains(&state.trim_end_matches('.'))
+}
+
+/// The AP style's abbreviations of US states.
+const STATE_ABBREVIATIONS: &[&str] = &[
+    "ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky",
+    "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "n.h", "n.j", "n.m", "n.y",
+    "n.c", "n.d", "okla", "ore", "pa", "r.i", "s.c", "s.d", "tenn", "tex", "vt", "va", "wash", "wis",
+    "wyo", "w.va", "d.c",
+];
 
 #[cfg(test)]
 mod tests {
@@ -464,6 +486,13 @@ mod tests {
             sents,
             vec!["Mr. Kerry spoke in the U.S. on Friday.", "\"We will win,\" he said.", "\"Really?\"", "She asked."]
         );
+    }
+
+    #[test]
+    fn a_state_abbreviation_inside_a_clause_is_no_stop() {
+        let doc = Document::new("Mitch McConnell, R-Ky., said it. He lives in Boston, Mass. He left.");
+        let sents: Vec<&str> = doc.sentences.iter().map(|s| doc.slice(s.span)).collect();
+        assert_eq!(sents, vec!["Mitch McConnell, R-Ky., said it.", "He lives in Boston, Mass.", "He left."]);
     }
 
     #[test]

@@ -214,7 +214,8 @@ pub fn score_dir(dir: &Path, mut errors: impl FnMut(String)) -> Result<PolnearRe
             } else {
                 let gold_source: Vec<&str> = sources.iter().map(|s| doc.slice(*s)).collect();
                 let mention = preds[p].source_mention.map(|m| doc.slice(m)).unwrap_or("-");
-                errors(format!("{name}\tsource\tgold={:?} predicted={mention:?}\t{}", gold_source.join(" "), doc.slice(pred_spans[p]).replace('\n', " ")));
+                let sieve = preds[p].sieve.map(|s| s.as_str()).unwrap_or("none");
+                errors(format!("{name}\tsource\tgold={:?} predicted={mention:?} ({sieve})\t{}", gold_source.join(" "), doc.slice(pred_spans[p]).replace('\n', " ")));
             }
         }
     }
