@@ -263,7 +263,16 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         for k in t..limit {
             if let Some(cue) = cues.iter().find(|c| c.token == k) {
                 let start = cue_start_token(doc, cue);
-                let mention = if start > t { np_before(doc, start) } else { np_after(doc, k + 1) };
+                // `," like the recent volatility of markets, said Richard Curtin`:
+                // after a comma, the words after the cue are the speaker (after
+                // `told` they are the hearer: `its president, X, told Al Jazeera`).
+                let inverted = start > t
+                    && cue.lemma() != "tell"
+                    && doc.token_text(start - 1) == ","
+                    && doc.token_text(t).starts_with(char::is_lowercase)
+                    && cue.token + 1 < limit
+                    && crate::ner::is_capitalised(doc, cue.token + 1);
+                let mention = if start > t && !inverted { np_before(doc, start) } else { np_after(doc, k + 1).or_else(|| np_before(doc, start)) };
                 if let Some(m) = mention {
                     return Some((m, cue.span));
                 }
@@ -288,7 +297,12 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             j -= 1;
             if let Some(cue) = cues.iter().rev().find(|c| c.token == j) {
                 let start = cue_start_token(doc, cue);
-                let mention = np_before(doc, start).or_else(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start));
+                // `..., pledging to "bomb the hell out of ISIS"`: the clause's subject.
+                let mention = if is_participle_after_comma(doc, cue) {
+                    participle_subject(doc, start - 1, cues)
+                } else {
+                    np_before(doc, start).or_else(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start))
+                };
                 if let Some(m) = mention {
                     return Some((m, cue.span));
                 }
@@ -892,6 +906,21 @@ mod tests {
     fn a_state_after_the_party_letter_does_not_end_the_attribution() {
         let text = "\"Let me make it clear,\" Senate Majority Leader Mitch McConnell, R-Ky., said.";
         assert_eq!(run(text)[0].2, Some(Sieve::Explicit));
+    }
+
+    #[test]
+    fn a_participle_before_the_quote_takes_the_clause_subject() {
+        let text = "Trump spoke in the ad, warning against refugees from Syria, pledging to \"bomb the hell out of ISIS.\"";
+        assert_eq!(speaker_of(text, "bomb the hell out of ISIS.").as_deref(), Some("Trump"));
+    }
+
+    #[test]
+    fn a_cue_after_a_comma_takes_the_name_after_it() {
+        let text = "\"The most impressive aspect has been resilience,\" like the recent volatility of markets, said Richard Curtin, an economist.";
+        assert_eq!(speaker_of(text, "The most impressive aspect has been resilience,").as_deref(), Some("Richard Curtin"));
+        // After `told`, the name is the hearer.
+        let text = "The coalition welcomed it. \"We have asked the world for months,\" its president, Hadi al-Bahra, told Al Jazeera.";
+        assert_eq!(speaker_of(text, "We have asked the world for months,").as_deref(), Some("Hadi al-Bahra"));
     }
 
     #[test]
