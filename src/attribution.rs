@@ -313,6 +313,13 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             }
         }
     }
+    // `Over the long term, according to the Congressional Budget Office, the rise ''is mainly…''`:
+    // `according to` anywhere before the quote in its sentence names the source.
+    if let Some(cue) = cues.iter().find(|c| matches!(c.kind, crate::cues::CueKind::AccordingTo) && c.token >= sentence_start && c.token + 2 < before) {
+        if let Some(m) = np_after(doc, cue.token + 2).filter(|m| m.end <= q.span.start && can_name_speaker(doc, *m)) {
+            return Some((m, cue.span));
+        }
+    }
     if let Some(found) = introduced_by_previous_paragraph(doc, q, cues) {
         return Some(found);
     }
@@ -367,7 +374,15 @@ const INTRO_WORDS: &[&str] = &[
     "on", "in", "at", "after", "before", "during", "while", "when", "as", "even", "asked", "speaking",
     "earlier", "later", "last", "since", "although", "though", "despite", "for", "with", "nonetheless",
     "however", "meanwhile", "but", "and", "yet", "still", "also", "from", "under", "instead",
-    "then", "now", "so", "if", "once", "until", "by", "according",
+    "then", "now", "so", "if", "once", "until", "by", "according", "over", "to", "among", "amid",
+    "unlike", "like", "without", "through", "within", "given", "between", "indeed", "about",
+    "against", "beyond", "following", "throughout", "because", "unless", "whether",
+];
+
+/// Capitalised words that open a sentence but never a speaker's name.
+const NON_NAME_OPENERS: &[&str] = &[
+    "that", "that's", "that’s", "it's", "it’s", "what", "these", "those", "this", "there", "here",
+    "why", "how", "such", "no", "not", "only", "just",
 ];
 
 /// The subject of the sentence starting at token `first`, ending before token
@@ -395,7 +410,7 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
         return Some(appositive_name(doc, role, limit).unwrap_or(role));
     }
     let capitalised = |t: usize| doc.tokens[t].kind == TokenKind::Word && doc.token_text(t).starts_with(char::is_uppercase);
-    if !capitalised(start) || TIME_WORDS.contains(&w) || MONTHS.contains(&w) {
+    if !capitalised(start) || TIME_WORDS.contains(&w) || MONTHS.contains(&w) || NON_NAME_OPENERS.contains(&w) {
         return None;
     }
     // A name: capitalised words, with the stops of `Mr.` and `W.`, particles
@@ -921,6 +936,21 @@ mod tests {
         // After `told`, the name is the hearer.
         let text = "The coalition welcomed it. \"We have asked the world for months,\" its president, Hadi al-Bahra, told Al Jazeera.";
         assert_eq!(speaker_of(text, "We have asked the world for months,").as_deref(), Some("Hadi al-Bahra"));
+    }
+
+    #[test]
+    fn according_to_earlier_in_the_sentence_names_the_source() {
+        let text = "Over the long term, according to the Congressional Budget Office, the rise in annual deficits \"is mainly attributable to the aging of the population.\"";
+        let r = run(text);
+        assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Congressional Budget Office"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn a_function_word_opening_the_sentence_is_no_subject() {
+        let text = "That same month, the super PAC premiered a documentary, \"Citizen Carly,\" about the merger.";
+        assert_ne!(speaker_of(text, "Citizen Carly,").as_deref(), Some("That"));
+        let text = "That's why he wanted to \"go an extra step\" with them.";
+        assert_ne!(speaker_of(text, "go an extra step").as_deref(), Some("That's"));
     }
 
     #[test]

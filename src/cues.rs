@@ -62,7 +62,7 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("mock", &["mock", "mocks", "mocked", "mocking"]),
     ("praise", &["praise", "praises", "praised", "praising"]),
     ("condemn", &["condemn", "condemns", "condemned", "condemning"]),
-    ("continue", &["continued"]),
+    ("continue", &["continued", "continues"]),
     ("quip", &["quip", "quips", "quipped", "quipping"]),
     ("joke", &["joked", "joking"]),
     ("respond", &["responded"]),
