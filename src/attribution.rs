@@ -90,7 +90,12 @@ const ROLE_NOUNS: &[&str] = &[
     "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
     "spokesmen", "coalition", "communique", "communiqué", "video", "report", "embassy", "researcher",
     "professor", "planner", "elder", "tribe", "council", "magazine", "newspaper", "ruler", "emir",
-    "chairman", "director", "critic",
+    "chairman", "director", "critic", "office", "campaign", "committee", "court", "judge", "lawyer",
+    "lawyers", "attorney", "candidate", "strategist", "economist", "congressman", "congresswoman",
+    "representative", "senators", "lawmakers", "analysts", "experts", "critics", "advisers", "study",
+    "poll", "survey", "letter", "memo", "paper", "website", "network", "post", "ad", "email", "tweet",
+    "voters", "supporters", "protesters", "residents", "delegates", "organizers", "activists", "donors",
+    "officers", "prosecutors", "investigators", "authorities", "leaders", "party", "staff", "board",
 ];
 
 /// Finds the speaker of every quote.
@@ -226,8 +231,11 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         };
         return mention.filter(|m| can_name_speaker(doc, *m)).map(|m| (m, cue.span));
     }
-    // A direct fragment inside an indirect quote shares its attribution.
-    if let Some(outer) = all.iter().find(|o| o.kind == QuoteKind::Indirect && o.span.contains(q.span) && o.span != q.span) {
+    // A direct fragment inside an indirect quote shares its attribution, unless
+    // it closes the indirect quote and a cue of its own follows (`he didn't
+    // think it would last: "…," Roffman predicted`).
+    let outer = all.iter().find(|o| o.kind == QuoteKind::Indirect && o.span.contains(q.span) && o.span != q.span);
+    if let Some(outer) = outer.filter(|o| doc.slice(Span::new(q.span.end, o.span.end)).chars().any(char::is_alphanumeric)) {
         return explicit_mention(doc, outer, all, cues);
     }
     let sentence_start = doc.sentences[doc.sentence_at(q.span.start)].tokens.0;
@@ -283,6 +291,9 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                 break;
             }
         }
+    }
+    if let Some(outer) = outer {
+        return explicit_mention(doc, outer, all, cues);
     }
     // Before the opening mark: `X said: "`, `X told reporters, "`, `X added "`.
     let before = doc.tokens.partition_point(|t| t.span.end <= q.span.start);

@@ -645,12 +645,18 @@ fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
     while k < sent_end {
         let w = doc.lower(k);
         let c = doc.char_at(doc.tokens[k].span.start).unwrap_or(' ');
+        let was_open = depth_open.is_some();
         if matches!(c, '“' | '«') {
             depth_open = Some(c);
         } else if matches!(c, '”' | '»') {
             depth_open = None;
         } else if c == '"' {
             depth_open = if depth_open.is_some() { None } else { Some(c) };
+        }
+        // `…would not last: "it won't make it," Roffman predicted.`: the marks
+        // close, and the attribution after them is the direct quote's own.
+        if was_open && depth_open.is_none() && k + 1 < sent_end && ends_with_inverted_cue(doc, k + 1, sent_end) {
+            return k + 1;
         }
         if depth_open.is_none() {
             if w == ";" {
@@ -1066,6 +1072,14 @@ mod tests {
     fn according_to_both_ways() {
         assert_eq!(indirects("According to the Pentagon, ten jets took part."), vec!["ten jets took part"]);
         assert_eq!(indirects("Ten jets took part, according to the Pentagon."), vec!["Ten jets took part"]);
+    }
+
+    #[test]
+    fn indirect_stops_after_a_direct_quote_with_its_own_attribution() {
+        let text = "Roffman told the Journal that he didn't think the casino would last long: \"Once the cold winds blow, it won't make it,\" Roffman predicted.";
+        let ind = indirects(text);
+        assert_eq!(ind.len(), 1);
+        assert!(!ind[0].contains("predicted"), "{ind:?}");
     }
 
     #[test]
