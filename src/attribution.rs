@@ -297,32 +297,8 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     }
     // Before the opening mark: `X said: "`, `X told reporters, "`, `X added "`.
     let before = doc.tokens.partition_point(|t| t.span.end <= q.span.start);
-    if before > 0 {
-        let mut k = before - 1; // the opening mark itself
-        while k > 0 && doc.tokens[k].kind == TokenKind::Punct && is_quote_mark(doc.char_at(doc.tokens[k].span.start).unwrap_or(' ')) {
-            k -= 1;
-        }
-        let lo = k.saturating_sub(10).max(sentence_start);
-        let mut j = k + 1;
-        while j > lo {
-            j -= 1;
-            if let Some(cue) = cues.iter().rev().find(|c| c.token == j) {
-                let start = cue_start_token(doc, cue);
-                // `..., pledging to "bomb the hell out of ISIS"`: the clause's subject.
-                let mention = if is_participle_after_comma(doc, cue) {
-                    participle_subject(doc, start - 1, cues)
-                } else {
-                    np_before(doc, start).or_else(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start))
-                };
-                if let Some(m) = mention {
-                    return Some((m, cue.span));
-                }
-                break;
-            }
-            if (j < k && doc.token_text(j).starts_with(is_quote_mark)) || doc.is_terminal_punct(j) {
-                break;
-            }
-        }
+    if let Some(found) = cue_before_mark(doc, q, cues, sentence_start) {
+        return Some(found);
     }
     // `Over the long term, according to the Congressional Budget Office, the rise ''is mainly…''`:
     // `according to` anywhere before the quote in its sentence names the source.
@@ -342,6 +318,38 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         if !label.is_empty() && doc.slice(label).split_whitespace().count() <= 5 {
             let colon_at = para.start + head[..colon].chars().count();
             return Some((label_mention(doc, label), Span::new(colon_at, colon_at + 1)));
+        }
+    }
+    None
+}
+
+/// The cue just before a quote's opening mark, within 10 tokens and not
+/// before token `lo`, and the mention it attributes.
+fn cue_before_mark(doc: &Document, q: &QuoteSpan, cues: &[Cue], lo: usize) -> Option<(Span, Span)> {
+    let before = doc.tokens.partition_point(|t| t.span.end <= q.span.start);
+    if before == 0 {
+        return None;
+    }
+    let mut k = before - 1; // the opening mark itself
+    while k > 0 && doc.tokens[k].kind == TokenKind::Punct && is_quote_mark(doc.char_at(doc.tokens[k].span.start).unwrap_or(' ')) {
+        k -= 1;
+    }
+    let lo = k.saturating_sub(10).max(lo);
+    let mut j = k + 1;
+    while j > lo {
+        j -= 1;
+        if let Some(cue) = cues.iter().rev().find(|c| c.token == j) {
+            let start = cue_start_token(doc, cue);
+            // `..., pledging to "bomb the hell out of ISIS"`: the clause's subject.
+            let mention = if is_participle_after_comma(doc, cue) {
+                participle_subject(doc, start - 1, cues)
+            } else {
+                np_before(doc, start).or_else(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start))
+            };
+            return mention.map(|m| (m, cue.span));
+        }
+        if (j < k && doc.token_text(j).starts_with(is_quote_mark)) || doc.is_terminal_punct(j) {
+            return None;
         }
     }
     None
