@@ -374,7 +374,14 @@ fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue])
     let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[colon].span.start)].tokens.0;
     if let Some(cue) = cues.iter().rev().find(|c| c.token >= sentence_first && c.token < colon) {
         let start = cue_start_token(doc, cue);
-        let mention = if start > sentence_first { np_before(doc, start) } else { np_after(doc, cue.token + 1) };
+        let mention = if is_participle_after_comma(doc, cue) {
+            // `The New York Times confirmed that observation, reporting:`
+            participle_subject(doc, start - 1, cues)
+        } else if start > sentence_first {
+            np_before(doc, start)
+        } else {
+            np_after(doc, cue.token + 1)
+        };
         return mention.filter(|m| can_name_speaker(doc, *m)).map(|m| (m, cue.span));
     }
     let subject = sentence_subject(doc, sentence_first, colon)?;
@@ -934,6 +941,12 @@ mod tests {
         let text = "When Wallace died, President Clinton released the following statement:\n\n\"Hillary and I offer our condolences.\"";
         let r = run(text);
         assert_eq!((r[0].1.as_deref(), r[0].2), (Some("President Clinton"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn a_participle_before_the_colon_takes_the_clause_subject() {
+        let text = "The New York Times confirmed that observation, reporting:\n\n\"A flow of cash made its way to the foundation.\"";
+        assert_eq!(run(text)[0].1.as_deref(), Some("New York Times"));
     }
 
     #[test]

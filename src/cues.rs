@@ -96,6 +96,11 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("interject", &["interjected"]),
     ("thunder", &["thundered"]),
     ("fume", &["fumed"]),
+    ("riff", &["riffed"]),
+    ("elaborate", &["elaborated"]),
+    ("read", &["reads"]),
+    // `as she put it`: only with `it` after (see `find_cues`).
+    ("put", &["put", "puts"]),
 ];
 
 /// Cues that take a clause complement (`said [that] IS is weak`). The others
@@ -201,6 +206,14 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
             continue;
         }
         let Some(lemma) = lemma_of(word) else { continue };
+        let mut end = tok.span.end;
+        if lemma == "put" {
+            // `as X put it`: the idiom, not any putting.
+            if !doc.tokens.get(i + 1).is_some_and(|_| doc.token_text(i + 1).eq_ignore_ascii_case("it")) {
+                continue;
+            }
+            end = doc.tokens[i + 1].span.end;
+        }
         // `was quoted as saying`: the whole phrase is the cue.
         let mut start = i;
         if lemma == "say" && i >= 2 && doc.token_text(i - 1).eq_ignore_ascii_case("as") {
@@ -224,7 +237,7 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         {
             continue;
         }
-        let span = Span::new(doc.tokens[start].span.start, tok.span.end);
+        let span = Span::new(doc.tokens[start].span.start, end);
         cues.push(Cue { span, token: i, kind: CueKind::Verb(lemma) });
     }
     cues
@@ -244,6 +257,12 @@ mod tests {
         assert_eq!(cue_texts("Kerry has said Iran can help."), vec!["has said"]);
         assert_eq!(cue_texts("\"No,\" Khamenei was quoted as saying."), vec!["was quoted as saying"]);
         assert_eq!(cue_texts("According to Kerry, it works."), vec!["According to"]);
+    }
+
+    #[test]
+    fn put_is_a_cue_only_in_as_x_put_it() {
+        assert_eq!(cue_texts("As Vulture put it, the singer is back."), vec!["put it"]);
+        assert!(cue_texts("He put the money in the bank.").is_empty());
     }
 
     #[test]
