@@ -343,8 +343,14 @@ fn cue_before_mark(doc: &Document, q: &QuoteSpan, cues: &[Cue], lo: usize) -> Op
             // `..., pledging to "bomb the hell out of ISIS"`: the clause's subject.
             let mention = if is_participle_after_comma(doc, cue) {
                 participle_subject(doc, start - 1, cues)
+            } else if doc.token_text(cue.token).ends_with("ing") && start > 0 && doc.tokens[start - 1].kind == TokenKind::Word {
+                // `his campaign sent a text message to supporters saying: "…"`:
+                // the clause's subject, not the object before the participle.
+                subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)).or_else(|| np_before(doc, start))
             } else {
-                np_before(doc, start).or_else(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start))
+                // After `told` come the hearers (`X told Bill O'Reilly of Fox News that "…"`).
+                let after = (cue.lemma() != "tell").then(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start)).flatten();
+                np_before(doc, start).or(after).or_else(|| subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)))
             };
             return mention.map(|m| (m, cue.span));
         }
@@ -947,6 +953,18 @@ mod tests {
     fn a_participle_before_the_colon_takes_the_clause_subject() {
         let text = "The New York Times confirmed that observation, reporting:\n\n\"A flow of cash made its way to the foundation.\"";
         assert_eq!(run(text)[0].1.as_deref(), Some("New York Times"));
+    }
+
+    #[test]
+    fn a_participle_after_its_object_takes_the_clause_subject() {
+        let text = "Yet it was unclear. The Vermont senator emailed supporters saying: \"The struggle continues.\"";
+        assert_eq!(run(text)[0].1.as_deref(), Some("The Vermont senator"));
+    }
+
+    #[test]
+    fn the_hearer_after_told_is_not_the_source() {
+        let text = "On Friday, Gingrich — mentioned by Newsmax as the leading choice for Donald Trump’s running mate — told Bill O’Reilly of Fox News, that “you have to look at it very seriously, of course.”";
+        assert_eq!(run(text)[0].1.as_deref(), Some("Gingrich"));
     }
 
     #[test]
