@@ -968,6 +968,12 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_that_reads_is_the_source() {
+        let text = "\"Melania's team of writers took notes on her life's inspirations,\" read the statement, which was attributed to Miller.";
+        assert_eq!(run(text)[0].2, Some(Sieve::Explicit));
+    }
+
+    #[test]
     fn a_state_after_the_party_letter_does_not_end_the_attribution() {
         let text = "\"Let me make it clear,\" Senate Majority Leader Mitch McConnell, R-Ky., said.";
         assert_eq!(run(text)[0].2, Some(Sieve::Explicit));

@@ -98,7 +98,7 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("fume", &["fumed"]),
     ("riff", &["riffed"]),
     ("elaborate", &["elaborated"]),
-    ("read", &["reads"]),
+    ("read", &["reads", "read"]),
     // `as she put it`: only with `it` after (see `find_cues`).
     ("put", &["put", "puts"]),
 ];
