@@ -280,14 +280,20 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                     && doc.token_text(t).starts_with(char::is_lowercase)
                     && cue.token + 1 < limit
                     && crate::ner::is_capitalised(doc, cue.token + 1);
-                let mention = if start > t && !inverted { np_before(doc, start) } else { np_after(doc, k + 1).or_else(|| np_before(doc, start)) };
+                let mention = if matches!(cue.kind, crate::cues::CueKind::AccordingTo) {
+                    np_after(doc, k + 2)
+                } else if start > t && !inverted {
+                    np_before(doc, start)
+                } else {
+                    np_after(doc, k + 1).or_else(|| np_before(doc, start))
+                };
                 if let Some(m) = mention {
                     return Some((m, cue.span));
                 }
                 break;
             }
             let w = doc.token_text(k);
-            if doc.is_terminal_punct(k) || w == ";" || w.starts_with(is_quote_mark) {
+            if doc.is_terminal_punct(k) || w == ";" || (w.starts_with(is_quote_mark) && !is_plural_possessive_mark(doc, k)) {
                 break;
             }
         }
@@ -354,7 +360,7 @@ fn cue_before_mark(doc: &Document, q: &QuoteSpan, cues: &[Cue], lo: usize) -> Op
             };
             return mention.map(|m| (m, cue.span));
         }
-        if (j < k && doc.token_text(j).starts_with(is_quote_mark)) || doc.is_terminal_punct(j) {
+        if (j < k && doc.token_text(j).starts_with(is_quote_mark) && !is_plural_possessive_mark(doc, j)) || doc.is_terminal_punct(j) {
             return None;
         }
     }
@@ -639,11 +645,24 @@ fn np_before(doc: &Document, end: usize) -> Option<Span> {
                 (None, _) => None,
             };
         }
-        if (w == "." && doc.is_terminal_punct(k)) || matches!(w, ";" | ":") || w.starts_with(is_quote_mark) {
+        if (w == "." && doc.is_terminal_punct(k)) || matches!(w, ";" | ":") || (w.starts_with(is_quote_mark) && !is_plural_possessive_mark(doc, k)) {
             break;
         }
     }
     np_backward(doc, end - 1)
+}
+
+/// The apostrophe of `Sanders’ campaign manager`: attached to a word ending in
+/// `s`, with a space after it. It is no closing quote mark.
+fn is_plural_possessive_mark(doc: &Document, k: usize) -> bool {
+    k > 0
+        && k + 1 < doc.tokens.len()
+        && matches!(doc.token_text(k), "’" | "'")
+        && doc.tokens[k - 1].span.end == doc.tokens[k].span.start
+        && doc.tokens[k - 1].kind == TokenKind::Word
+        && doc.token_text(k - 1).ends_with(['s', 'S'])
+        && doc.tokens[k + 1].span.start > doc.tokens[k].span.end
+        && doc.tokens[k + 1].kind == TokenKind::Word
 }
 
 const DETERMINERS: &[&str] = &["the", "a", "an", "its", "his", "her", "their", "our", "another", "one"];
@@ -682,6 +701,8 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
         let possessive = crate::ner::is_possessive(pw);
         if is_np_word(doc, prev) || (possessive && doc.tokens[prev].kind == TokenKind::Word) {
             first = prev;
+        } else if prev > sentence_first && is_plural_possessive_mark(doc, prev) {
+            first = prev - 1;
         } else if prev > sentence_first && crate::document::is_abbreviation_stop(doc, prev) {
             // `Mr. Cruz`, `Sen. Tim Kaine`, `George W. Bush`: the stop is part of the name.
             first = prev - 1;
@@ -970,6 +991,18 @@ mod tests {
     #[test]
     fn a_statement_that_reads_is_the_source() {
         let text = "\"Melania's team of writers took notes on her life's inspirations,\" read the statement, which was attributed to Miller.";
+        assert_eq!(run(text)[0].2, Some(Sieve::Explicit));
+    }
+
+    #[test]
+    fn according_to_after_the_quote_names_the_source() {
+        let r = run("\"We will win this war,\" according to Kerry.");
+        assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Kerry"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn a_plural_possessive_apostrophe_is_no_quote_mark() {
+        let text = "“Bernie believes the path requires leaders,” Jeff Weaver, Sanders’ campaign manager, said in a statement.";
         assert_eq!(run(text)[0].2, Some(Sieve::Explicit));
     }
 
