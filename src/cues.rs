@@ -49,7 +49,7 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("boast", &["boast", "boasts", "boasted", "boasting"]),
     ("counter", &["countered", "countering"]),
     ("retort", &["retort", "retorts", "retorted", "retorting"]),
-    ("agree", &["agreed"]),
+    ("agree", &["agreed", "agrees"]),
     ("recall", &["recall", "recalls", "recalled", "recalling"]),
     ("remark", &["remark", "remarks", "remarked", "remarking"]),
     ("indicate", &["indicate", "indicates", "indicated", "indicating"]),
@@ -66,7 +66,7 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("quip", &["quip", "quips", "quipped", "quipping"]),
     ("joke", &["joked", "joking"]),
     ("respond", &["responded"]),
-    ("answer", &["answered"]),
+    ("answer", &["answered", "answers"]),
     ("conclude", &["conclude", "concludes", "concluded", "concluding"]),
     ("charge", &["charged", "charging"]),
     ("observe", &["observe", "observes", "observed", "observing"]),
@@ -99,9 +99,27 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("riff", &["riffed"]),
     ("elaborate", &["elaborated"]),
     ("read", &["reads", "read"]),
-    // `as she put it`: only with `it` after (see `find_cues`).
+    ("opine", &["opined"]),
+    ("exhort", &["exhorted"]),
+    ("surmise", &["surmised"]),
+    ("question", &["questioned"]),
+    ("testify", &["testified", "testifies"]),
+    ("react", &["reacted"]),
+    ("demand", &["demanded"]),
+    ("retaliate", &["retaliated"]),
+    ("remember", &["remembered"]),
+    ("press", &["pressed"]),
+    // Only with their particle after them (see `PARTICLES`): `as she put it`,
+    // `Bozell points out`, `Trump shot back`, `he went on`.
     ("put", &["put", "puts"]),
+    ("point", &["points", "pointed"]),
+    ("shoot", &["shot"]),
+    ("fire", &["fired"]),
+    ("go", &["went", "goes"]),
 ];
+
+/// Verbs that are speech cues only with a particle after them; the cue spans both.
+const PARTICLES: &[(&str, &str)] = &[("put", "it"), ("point", "out"), ("shoot", "back"), ("fire", "back"), ("go", "on")];
 
 /// Cues that take a clause complement (`said [that] IS is weak`). The others
 /// (`described X as`, `called for`, `accused X of`) introduce only direct fragments.
@@ -111,7 +129,7 @@ const CLAUSE_LEMMAS: &[&str] = &[
     "assert", "allege", "caution", "complain", "concede", "contend", "emphasise", "predict", "promise",
     "pledge", "reiterate", "reply", "report", "suggest", "threaten", "maintain", "assure", "boast",
     "counter", "retort", "agree", "recall", "remark", "indicate", "continue", "quip", "joke", "respond",
-    "answer", "conclude", "charge", "observe", "exclaim", "mention",
+    "answer", "conclude", "charge", "observe", "exclaim", "mention", "testify", "opine", "point",
 ];
 
 /// Lemmas whose bare complement (no `that`) is taken as reported speech. For the
@@ -207,9 +225,9 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         }
         let Some(lemma) = lemma_of(word) else { continue };
         let mut end = tok.span.end;
-        if lemma == "put" {
+        if let Some((_, particle)) = PARTICLES.iter().find(|(l, _)| *l == lemma) {
             // `as X put it`: the idiom, not any putting.
-            if !doc.tokens.get(i + 1).is_some_and(|_| doc.token_text(i + 1).eq_ignore_ascii_case("it")) {
+            if !doc.tokens.get(i + 1).is_some_and(|_| doc.token_text(i + 1).eq_ignore_ascii_case(particle)) {
                 continue;
             }
             end = doc.tokens[i + 1].span.end;
@@ -260,9 +278,11 @@ mod tests {
     }
 
     #[test]
-    fn put_is_a_cue_only_in_as_x_put_it() {
+    fn particle_verbs_are_cues_only_with_their_particle() {
         assert_eq!(cue_texts("As Vulture put it, the singer is back."), vec!["put it"]);
         assert!(cue_texts("He put the money in the bank.").is_empty());
+        assert_eq!(cue_texts("\"No,\" Bozell points out. \"Quiet,\" Trump shot back."), vec!["points out", "shot back"]);
+        assert!(cue_texts("He pointed to the map and shot a bird.").is_empty());
     }
 
     #[test]
