@@ -316,6 +316,9 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     if let Some(found) = introduced_by_previous_paragraph(doc, q, cues) {
         return Some(found);
     }
+    if let Some(found) = signed_by_next_paragraph(doc, q) {
+        return Some(found);
+    }
     // A colon headline with marks: `Kerry: "Iran can help"`.
     let para = doc.paragraphs[doc.paragraph_at(q.span.start)];
     let head = doc.slice(Span::new(para.start, q.span.start));
@@ -398,6 +401,31 @@ fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue])
     }
     let subject = sentence_subject(doc, sentence_first, colon)?;
     can_name_speaker(doc, subject).then_some((subject, doc.tokens[colon].span))
+}
+
+/// A quote closing its paragraph, signed by the next one (`- Bernie Sanders.`,
+/// `—President Obama, tweeting after Clinton's speech.`): the name after the
+/// dash. Returns the mention and the dash as the cue.
+fn signed_by_next_paragraph(doc: &Document, q: &QuoteSpan) -> Option<(Span, Span)> {
+    let p = doc.paragraph_at(q.span.start);
+    let para = doc.paragraphs[p];
+    if !doc.slice(Span::new(q.span.end, para.end)).chars().all(|c| c.is_whitespace() || is_quote_mark(c) || c.is_ascii_punctuation()) {
+        return None;
+    }
+    let next = *doc.paragraphs.get(p + 1)?;
+    let (first, last) = doc.tokens_in(next);
+    if last <= first + 1 || !matches!(doc.token_text(first), "-" | "—" | "–" | "--") {
+        return None;
+    }
+    // The name: capitalised words (and stops of `Sen.`) up to a comma or the end.
+    let mut end = first + 1;
+    while end < last && (crate::ner::is_capitalised(doc, end) || crate::document::is_abbreviation_stop(doc, end)) {
+        end += 1;
+    }
+    if end == first + 1 || !(end == last || matches!(doc.token_text(end), "," | ".")) {
+        return None;
+    }
+    Some((doc.span_of_tokens(first + 1, end)?, doc.tokens[first].span))
 }
 
 /// `..., saying X`, `..., adding that X`: the speaker is the sentence's subject.
@@ -1004,6 +1032,13 @@ mod tests {
     fn a_plural_possessive_apostrophe_is_no_quote_mark() {
         let text = "“Bernie believes the path requires leaders,” Jeff Weaver, Sanders’ campaign manager, said in a statement.";
         assert_eq!(run(text)[0].2, Some(Sieve::Explicit));
+    }
+
+    #[test]
+    fn a_dash_paragraph_signs_the_quote_before_it() {
+        let text = "\"Real unemployment is not 5 percent, it is close to 10 percent.\"\n\n- Bernie Sanders.\n\nThe senator is relying on an outdated statistic.";
+        let r = run(text);
+        assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Bernie Sanders"), Some(Sieve::Explicit)));
     }
 
     #[test]
