@@ -219,6 +219,9 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         // Indirect quotes: the source stands on the side detection found.
         let mention = match q.source_side {
             Some(SourceSide::After) if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
+            // `…in its dealings with Central Asia, said Nargis Kassenova`: after the
+            // content and a comma, `said X` is inverted and X is the source.
+            _ if q.span.end <= cue.span.start && is_inverted_cue(doc, cue) => np_after(doc, cue.token + 1).or_else(|| np_before(doc, cue_start_token(doc, cue))),
             Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue.token + 1)),
             _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
             _ if doc.slice(cue.span) == ":" => colon_label(doc, cue),
@@ -426,6 +429,17 @@ fn signed_by_next_paragraph(doc: &Document, q: &QuoteSpan) -> Option<(Span, Span
         return None;
     }
     Some((doc.span_of_tokens(first + 1, end)?, doc.tokens[first].span))
+}
+
+/// `, said X`: a cue right after a comma, its source after it (a name or a
+/// description, not `told reporters`).
+fn is_inverted_cue(doc: &Document, cue: &Cue) -> bool {
+    let start = cue_start_token(doc, cue);
+    start > 0
+        && doc.token_text(start - 1) == ","
+        && cue.lemma() != "tell"
+        && cue.token + 1 < doc.tokens.len()
+        && (crate::ner::is_capitalised(doc, cue.token + 1) || matches!(doc.lower(cue.token + 1), "the" | "a" | "an"))
 }
 
 /// `..., saying X`, `..., adding that X`: the speaker is the sentence's subject.
@@ -1039,6 +1053,12 @@ mod tests {
         let text = "\"Real unemployment is not 5 percent, it is close to 10 percent.\"\n\n- Bernie Sanders.\n\nThe senator is relying on an outdated statistic.";
         let r = run(text);
         assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Bernie Sanders"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn an_inverted_cue_after_reported_speech_takes_the_name_after_it() {
+        let text = "Kazakhstan has been \"very careful\" in its dealings with Central Asia, said Nargis Kassenova, an international relations professor.";
+        assert_eq!(run(text)[0].1.as_deref(), Some("Nargis Kassenova"));
     }
 
     #[test]
