@@ -175,7 +175,9 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
         };
         if let Some(j) = pick {
             out[i].speaker = out[j].speaker;
-            out[i].source_mention = out[j].source_mention;
+            // A mention of its own that named no one (`it read`) still is where
+            // the text attributes the quote.
+            out[i].source_mention = out[i].mention.or(out[j].source_mention);
             out[i].sieve = Some(Sieve::Continuation);
         } else if let Some(s) = nearest_person(doc, out[i].quote.span.start, &names, &mut speakers) {
             out[i].speaker = Some(s);
@@ -265,9 +267,13 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         // `"Why not?" Freddy Ortega said.`: the capital after `?"` opened a new
         // sentence, but it is the quote's own attribution when a cue follows
         // before the next stop (the loop below stops at terminal punctuation).
-        let asks = doc.slice(q.span).trim_end_matches(is_quote_mark).ends_with(['?', '!']);
-        if asks && t == closing_sentence_end && t < doc.tokens.len() && doc.paragraph_at(doc.tokens[t].span.start) == doc.paragraph_at(q.span.start) {
-            closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.1;
+        // So is a short sentence after a full stop: `"…missing." Trump said.`
+        let ending = doc.slice(q.span).trim_end_matches(is_quote_mark);
+        if t == closing_sentence_end && t < doc.tokens.len() && doc.paragraph_at(doc.tokens[t].span.start) == doc.paragraph_at(q.span.start) {
+            let next = doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.1;
+            if ending.ends_with(['?', '!']) || (ending.ends_with('.') && next - t <= 8) {
+                closing_sentence_end = next;
+            }
         }
         // Room for an appositive: `,” Howard Dean, the former governor of Vermont, proclaimed`.
         let limit = (t + 16).min(closing_sentence_end.max(sentence_end));
@@ -1059,6 +1065,24 @@ mod tests {
     fn an_inverted_cue_after_reported_speech_takes_the_name_after_it() {
         let text = "Kazakhstan has been \"very careful\" in its dealings with Central Asia, said Nargis Kassenova, an international relations professor.";
         assert_eq!(run(text)[0].1.as_deref(), Some("Nargis Kassenova"));
+    }
+
+    #[test]
+    fn a_short_attribution_after_a_full_stop_is_the_quotes_own() {
+        let text = "“Russia, if you’re listening, find the emails that are missing.” Trump said.\n\nClinton says the mails were personal.";
+        let r = run(text);
+        assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Trump"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn a_mention_that_names_no_one_stays_the_source_mention() {
+        let text = "Dawson lifted a sign of her own.\n\n“I am still Sanders,” it read.";
+        let doc = Document::new(text);
+        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        assert_eq!(a.quotes[0].source_mention.map(|m| doc.slice(m)), Some("it"));
+        // Capitalised, `Read` is a name, not the verb.
+        let r = run("\"We believe this deal is a great deal for shareholders,\" Read said.");
+        assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Read"), Some(Sieve::Explicit)));
     }
 
     #[test]

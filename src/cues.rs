@@ -224,6 +224,10 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
             continue;
         }
         let Some(lemma) = lemma_of(word) else { continue };
+        // `"…," Read said`: capitalised, `Read` is a name.
+        if lemma == "read" && word.starts_with(char::is_uppercase) {
+            continue;
+        }
         let mut end = tok.span.end;
         if let Some((_, particle)) = PARTICLES.iter().find(|(l, _)| *l == lemma) {
             // `as X put it`: the idiom, not any putting.
