@@ -322,6 +322,9 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             return Some((m, cue.span));
         }
     }
+    if let Some(found) = sentence_final_attribution(doc, q, cues) {
+        return Some(found);
+    }
     if let Some(found) = introduced_by_previous_paragraph(doc, q, cues) {
         return Some(found);
     }
@@ -410,6 +413,25 @@ fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue])
     }
     let subject = sentence_subject(doc, sentence_first, colon)?;
     can_name_speaker(doc, subject).then_some((subject, doc.tokens[colon].span))
+}
+
+/// `The lack of voting places was "particularly burdensome" on …, which had
+/// fewer polling locations, the lawsuit alleges.`: a sentence that ends with a
+/// short attribution after its last comma attributes every quote in it.
+fn sentence_final_attribution(doc: &Document, q: &QuoteSpan, cues: &[Cue]) -> Option<(Span, Span)> {
+    let sentence = &doc.sentences[doc.sentence_at(q.span.start)];
+    let (first, mut end) = sentence.tokens;
+    while end > first && doc.tokens[end - 1].kind == TokenKind::Punct && !matches!(doc.token_text(end - 1), "," | ")") {
+        end -= 1;
+    }
+    let comma = (first..end).rev().find(|&k| doc.token_text(k) == ",")?;
+    if doc.tokens[comma].span.start < q.span.end || end - comma > 9 {
+        return None;
+    }
+    let cue = cues.iter().find(|c| c.token > comma && c.token < end)?;
+    let start = cue_start_token(doc, cue);
+    let mention = if start == comma + 1 { np_after(doc, cue.token + 1) } else { np_backward(doc, start) };
+    mention.filter(|m| m.start > doc.tokens[comma].span.start && can_name_speaker(doc, *m)).map(|m| (m, cue.span))
 }
 
 /// A quote closing its paragraph, signed by the next one (`- Bernie Sanders.`,
@@ -1083,6 +1105,15 @@ mod tests {
         // Capitalised, `Read` is a name, not the verb.
         let r = run("\"We believe this deal is a great deal for shareholders,\" Read said.");
         assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Read"), Some(Sieve::Explicit)));
+    }
+
+    #[test]
+    fn a_short_attribution_ending_the_sentence_attributes_its_fragments() {
+        let text = "The lack of voting places was \"particularly burdensome\" on black communities, which had fewer polling locations than white communities, the lawsuit alleges.";
+        let doc = Document::new(text);
+        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        let q = a.quotes.iter().find(|q| doc.slice(q.quote.span) == "particularly burdensome").expect("the fragment");
+        assert_eq!((q.mention.map(|m| doc.slice(m)), q.sieve), (Some("the lawsuit"), Some(Sieve::Explicit)));
     }
 
     #[test]
