@@ -16,6 +16,7 @@ test: setup
 	# debug assertions catch reversed spans that a release build lets through.
 	cargo test --no-default-features --test properties
 	./target/release/quotestance eval --floors eval/floors.json
+	./target/release/quotestance bench-polnear --floors eval/polnear-floors.json
 
 eval: setup
 	./target/release/quotestance eval

@@ -133,6 +133,14 @@ pub struct PolnearReport {
 }
 
 impl PolnearReport {
+    /// The figures as `name → value`, the keys that floors refer to.
+    pub fn figures(&self) -> std::collections::BTreeMap<String, f64> {
+        [("direct.precision", self.direct.precision), ("direct.recall", self.direct.recall), ("direct.f1", self.direct.f1), ("source.accuracy", self.source_accuracy)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+
     pub fn table(&self) -> String {
         format!(
             "PolNeAR articles: {}\ndirect quotes    precision {:.3}  recall {:.3}  F1 {:.3}  (gold {}, predicted {})\nsource mention   accuracy {:.3}  (over {} matched quotes with a Source)\n",

@@ -118,3 +118,16 @@ fn stdin_text_is_classified() {
     assert_eq!(a.quotes.len(), 1);
     assert_eq!(a.quotes[0].text, "We will destroy them,");
 }
+
+#[test]
+fn polnear_floors_pass_at_the_committed_floors_and_fail_above_the_figures() {
+    let polnear = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/polnear/train");
+    let floors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/polnear-floors.json");
+    let ok = bin().arg("bench-polnear").arg(&polnear).arg("--floors").arg(&floors).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let strict = scratch("polnear-floors").join("floors.json");
+    std::fs::write(&strict, r#"{"source.accuracy": 0.999}"#).unwrap();
+    let out = bin().arg("bench-polnear").arg(&polnear).arg("--floors").arg(&strict).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("source.accuracy"));
+}
