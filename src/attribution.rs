@@ -283,12 +283,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                 // `," like the recent volatility of markets, said Richard Curtin`:
                 // after a comma, the words after the cue are the speaker (after
                 // `told` they are the hearer: `its president, X, told Al Jazeera`).
-                let inverted = start > t
-                    && cue.lemma() != "tell"
-                    && doc.token_text(start - 1) == ","
-                    && doc.token_text(t).starts_with(char::is_lowercase)
-                    && cue.token + 1 < limit
-                    && crate::ner::is_capitalised(doc, cue.token + 1);
+                let inverted = start > t && doc.token_text(t).starts_with(char::is_lowercase) && cue.token + 1 < limit && is_inverted_cue(doc, cue);
                 let mention = if matches!(cue.kind, crate::cues::CueKind::AccordingTo) {
                     np_after(doc, k + 2)
                 } else if start > t && !inverted {
