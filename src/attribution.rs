@@ -220,12 +220,11 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     if let Some(cue) = &q.cue {
         // Indirect quotes: the source stands on the side detection found.
         let mention = match q.source_side {
-            Some(SourceSide::After) if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
+            _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue_end_token(doc, cue)),
             // `…in its dealings with Central Asia, said Nargis Kassenova`: after the
             // content and a comma, `said X` is inverted and X is the source.
-            _ if q.span.end <= cue.span.start && is_inverted_cue(doc, cue) => np_after(doc, cue.token + 1).or_else(|| np_before(doc, cue_start_token(doc, cue))),
-            Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue.token + 1)),
-            _ if matches!(cue.kind, crate::cues::CueKind::AccordingTo) => np_after(doc, cue.token + 2),
+            _ if q.span.end <= cue.span.start && is_inverted_cue(doc, cue) => np_after(doc, cue_end_token(doc, cue)).or_else(|| np_before(doc, cue_start_token(doc, cue))),
+            Some(SourceSide::After) => np_before(doc, cue_start_token(doc, cue)).or_else(|| np_after(doc, cue_end_token(doc, cue))),
             _ if doc.slice(cue.span) == ":" => colon_label(doc, cue),
             _ if is_participle_after_comma(doc, cue) => participle_subject(doc, cue_start_token(doc, cue) - 1, cues),
             // `he called her "weak" and said she had...`: the coordinated verb's subject.
@@ -269,7 +268,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         // before the next stop (the loop below stops at terminal punctuation).
         // So is a short sentence after a full stop: `"…missing." Trump said.`
         let ending = doc.slice(q.span).trim_end_matches(is_quote_mark);
-        if t == closing_sentence_end && t < doc.tokens.len() && doc.paragraph_at(doc.tokens[t].span.start) == doc.paragraph_at(q.span.start) {
+        if t == closing_sentence_end && doc.paragraph_at(doc.tokens[t].span.start) == doc.paragraph_at(q.span.start) {
             let next = doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.1;
             if ending.ends_with(['?', '!']) || (ending.ends_with('.') && next - t <= 8) {
                 closing_sentence_end = next;
@@ -283,13 +282,11 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                 // `," like the recent volatility of markets, said Richard Curtin`:
                 // after a comma, the words after the cue are the speaker (after
                 // `told` they are the hearer: `its president, X, told Al Jazeera`).
-                let inverted = start > t && doc.token_text(t).starts_with(char::is_lowercase) && cue.token + 1 < limit && is_inverted_cue(doc, cue);
-                let mention = if matches!(cue.kind, crate::cues::CueKind::AccordingTo) {
-                    np_after(doc, k + 2)
-                } else if start > t && !inverted {
+                let inverted = start > t && doc.token_text(t).starts_with(char::is_lowercase) && cue_end_token(doc, cue) < limit && is_inverted_cue(doc, cue);
+                let mention = if start > t && !inverted {
                     np_before(doc, start)
                 } else {
-                    np_after(doc, k + 1).or_else(|| np_before(doc, start))
+                    np_after(doc, cue_end_token(doc, cue)).or_else(|| np_before(doc, start))
                 };
                 if let Some(m) = mention {
                     return Some((m, cue.span));
@@ -313,7 +310,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     // `Over the long term, according to the Congressional Budget Office, the rise ''is mainly…''`:
     // `according to` anywhere before the quote in its sentence names the source.
     if let Some(cue) = cues.iter().find(|c| matches!(c.kind, crate::cues::CueKind::AccordingTo) && c.token >= sentence_start && c.token + 2 < before) {
-        if let Some(m) = np_after(doc, cue.token + 2).filter(|m| m.end <= q.span.start && can_name_speaker(doc, *m)) {
+        if let Some(m) = np_after(doc, cue_end_token(doc, cue)).filter(|m| m.end <= q.span.start && can_name_speaker(doc, *m)) {
             return Some((m, cue.span));
         }
     }
@@ -365,7 +362,7 @@ fn cue_before_mark(doc: &Document, q: &QuoteSpan, cues: &[Cue], lo: usize) -> Op
                 subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)).or_else(|| np_before(doc, start))
             } else {
                 // After `told` come the hearers (`X told Bill O'Reilly of Fox News that "…"`).
-                let after = (cue.lemma() != "tell").then(|| np_after(doc, cue.token + 1).filter(|m| m.end <= q.span.start)).flatten();
+                let after = (cue.lemma() != "tell").then(|| np_after(doc, cue_end_token(doc, cue)).filter(|m| m.end <= q.span.start)).flatten();
                 np_before(doc, start).or(after).or_else(|| subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)))
             };
             return mention.map(|m| (m, cue.span));
@@ -402,7 +399,7 @@ fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue])
         } else if start > sentence_first {
             np_before(doc, start)
         } else {
-            np_after(doc, cue.token + 1)
+            np_after(doc, cue_end_token(doc, cue))
         };
         return mention.filter(|m| can_name_speaker(doc, *m)).map(|m| (m, cue.span));
     }
@@ -425,7 +422,7 @@ fn sentence_final_attribution(doc: &Document, q: &QuoteSpan, cues: &[Cue]) -> Op
     }
     let cue = cues.iter().find(|c| c.token > comma && c.token < end)?;
     let start = cue_start_token(doc, cue);
-    let mention = if start == comma + 1 { np_after(doc, cue.token + 1) } else { np_backward(doc, start) };
+    let mention = if start == comma + 1 { np_after(doc, cue_end_token(doc, cue)) } else { np_backward(doc, start) };
     mention.filter(|m| m.start > doc.tokens[comma].span.start && can_name_speaker(doc, *m)).map(|m| (m, cue.span))
 }
 
@@ -457,12 +454,12 @@ fn signed_by_next_paragraph(doc: &Document, q: &QuoteSpan) -> Option<(Span, Span
 /// `, said X`: a cue right after a comma, its source after it (a name or a
 /// description, not `told reporters`).
 fn is_inverted_cue(doc: &Document, cue: &Cue) -> bool {
-    let start = cue_start_token(doc, cue);
+    let (start, after) = (cue_start_token(doc, cue), cue_end_token(doc, cue));
     start > 0
         && doc.token_text(start - 1) == ","
         && cue.lemma() != "tell"
-        && cue.token + 1 < doc.tokens.len()
-        && (crate::ner::is_capitalised(doc, cue.token + 1) || matches!(doc.lower(cue.token + 1), "the" | "a" | "an"))
+        && after < doc.tokens.len()
+        && (crate::ner::is_capitalised(doc, after) || matches!(doc.lower(after), "the" | "a" | "an"))
 }
 
 /// `..., saying X`, `..., adding that X`: the speaker is the sentence's subject.
@@ -576,6 +573,12 @@ fn embedding_subject(doc: &Document, q: &QuoteSpan) -> Option<Span> {
 /// First token of a cue's span (its auxiliaries included).
 fn cue_start_token(doc: &Document, cue: &Cue) -> usize {
     doc.tokens.partition_point(|t| t.span.start < cue.span.start)
+}
+
+/// First token after a cue's span: where a source after the cue starts
+/// (`according to X`, `said X`, `shot back X`).
+fn cue_end_token(doc: &Document, cue: &Cue) -> usize {
+    doc.tokens.partition_point(|t| t.span.start < cue.span.end)
 }
 
 /// Who does the `-ing` of `..., adding that` whose comma is token `comma`:
@@ -1063,6 +1066,10 @@ mod tests {
     fn according_to_after_the_quote_names_the_source() {
         let r = run("\"We will win this war,\" according to Kerry.");
         assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Kerry"), Some(Sieve::Explicit)));
+        // The source starts after the whole cue, particle included.
+        let doc = Document::new("\"Let me talk, please, let me talk,\" shot back Trump.");
+        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        assert_eq!(a.quotes[0].mention.map(|m| doc.slice(m)), Some("Trump"));
     }
 
     #[test]
