@@ -17,6 +17,7 @@ test: setup
 	cargo test --no-default-features --test properties
 	./target/release/quotestance eval --floors eval/floors.json
 	./target/release/quotestance bench-polnear --floors eval/polnear-floors.json
+	./target/release/quotestance eval-ner --floors eval/ner-floors.json
 
 eval: setup
 	./target/release/quotestance eval

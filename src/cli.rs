@@ -5,6 +5,7 @@ use crate::article::{Article, StanceLabel};
 use crate::encoder::{convert_safetensors, Encoder, Precision};
 use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
+use crate::ner::tagger::ConllSentence;
 use crate::pipeline::{default_stance_dir, table, Pipeline};
 use crate::stance::{cross_validate, training_set, StanceMeta, StanceModel, TrainConfig};
 use anyhow::{bail, Context, Result};
@@ -168,6 +169,10 @@ pub enum Command {
         model: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Exit 1 when an F1 (`overall.f1`, `PER.f1`, …) falls below its floor in
+        /// this JSON file (eval/ner-floors.json).
+        #[arg(long)]
+        floors: Option<PathBuf>,
     },
     /// Convert a sentence-transformers model.safetensors to rust_model.ot (used by setup).
     ConvertModel { dir: PathBuf },
@@ -299,7 +304,7 @@ pub fn run(cli: Cli) -> Result<()> {
             eprintln!("train-ner: wrote {} (dev F1 overall {:.3})", out.display(), scores.last().map_or(0.0, |s| s.1.f1));
             Ok(())
         }
-        Command::EvalNer { data, split, model, json } => {
+        Command::EvalNer { data, split, model, json, floors } => {
             use crate::ner::tagger::{read_conll, NerTagger};
             if split != "test" && split != "dev" {
                 bail!("--split must be test or dev, not {split:?}");
@@ -316,6 +321,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 for (ty, p) in &scores {
                     println!("{:<8} {:>9.3} {:>9.3} {:>9.3} {:>6}", ty, p.precision, p.recall, p.f1, p.gold);
                 }
+            }
+            if let Some(path) = floors {
+                check_floors(&scores.iter().map(|(ty, p)| (format!("{ty}.f1"), p.f1)).collect(), &path)?;
             }
             Ok(())
         }
@@ -481,14 +489,12 @@ fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl Fn
 }
 
 /// Word features and tags of CoNLL sentences.
-fn conll_features(encoder: &Encoder, data: &[(Vec<String>, Vec<i64>)]) -> Result<(Vec<tch::Tensor>, Vec<Vec<i64>>)> {
-    use crate::ner::tagger::{word_features, Sentence};
-    let sentences: Vec<Sentence> = data.iter().map(|(w, _)| Sentence::from_words(&w.iter().map(String::as_str).collect::<Vec<_>>())).collect();
-    let feats = word_features(encoder, &sentences)?;
-    Ok((feats, data.iter().map(|(_, t)| t.clone()).collect()))
+fn conll_features(encoder: &Encoder, data: &[ConllSentence]) -> Result<(Vec<tch::Tensor>, Vec<Vec<i64>>)> {
+    let feats = crate::ner::tagger::word_features(encoder, data, crate::ner::tagger::CONTEXT_WORDS)?;
+    Ok((feats, data.iter().map(|s| s.tags.clone()).collect()))
 }
 
-fn ner_scores(encoder: &Encoder, tagger: &crate::ner::tagger::NerTagger, data: &[(Vec<String>, Vec<i64>)]) -> Result<Vec<(String, crate::eval::Prf)>> {
+fn ner_scores(encoder: &Encoder, tagger: &crate::ner::tagger::NerTagger, data: &[ConllSentence]) -> Result<Vec<(String, crate::eval::Prf)>> {
     let (feats, gold) = conll_features(encoder, data)?;
     let predicted: Vec<Vec<usize>> = feats.chunks(64).flat_map(|c| tagger.predict_many(c)).collect();
     Ok(crate::ner::tagger::score_entities(&gold, &predicted))

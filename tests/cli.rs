@@ -131,3 +131,16 @@ fn polnear_floors_pass_at_the_committed_floors_and_fail_above_the_figures() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("source.accuracy"));
 }
+
+#[test]
+fn ner_floors_fail_above_the_figures_and_name_the_figure() {
+    // `make test` runs eval-ner at the committed floors (eval/ner-floors.json);
+    // this checks that the gate can fail.
+    let strict = scratch("ner-floors").join("floors.json");
+    std::fs::write(&strict, r#"{"overall.f1": 0.5, "PER.f1": 0.999}"#).unwrap();
+    let conll = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/conll2003");
+    let out = bin().arg("eval-ner").arg("--data").arg(&conll).arg("--floors").arg(&strict).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PER.f1") && !stderr.contains("overall.f1"), "{stderr}");
+}

@@ -77,27 +77,52 @@ pub fn char_shape(word: &str) -> String {
     out
 }
 
-/// A sentence as words with char spans into its text.
-pub struct Sentence {
-    pub text: String,
-    pub words: Vec<(usize, usize)>,
+/// One sentence of CoNLL-2003: its words, their BIO tags (indices of
+/// [`TAGS`]), and whether a `-DOCSTART-` line came right before it.
+pub struct ConllSentence {
+    pub words: Vec<String>,
+    pub tags: Vec<i64>,
+    pub starts_document: bool,
 }
 
-impl Sentence {
-    /// Joins words with single spaces.
-    pub fn from_words(words: &[&str]) -> Sentence {
-        let mut text = String::new();
-        let mut spans = Vec::new();
-        for w in words {
-            if !text.is_empty() {
-                text.push(' ');
-            }
-            let start = text.chars().count();
-            text.push_str(w);
-            spans.push((start, start + w.chars().count()));
+/// Most words in a window of consecutive CoNLL sentences read together
+/// (about 150 word pieces, clear of the encoder's 256).
+pub const CONTEXT_WORDS: usize = 100;
+
+/// Consecutive sentences read as one text, as the pipeline reads a
+/// paragraph: the text, and each sentence's words as `(start, end, first in
+/// sentence)` char spans into it.
+struct Window {
+    text: String,
+    sentences: Vec<Vec<(usize, usize, bool)>>,
+}
+
+/// Groups sentences greedily into windows of at most `context_words` words
+/// (a longer sentence stands alone) that never cross a `-DOCSTART-` line.
+/// With `context_words` 0 each sentence is its own window.
+fn windows(sentences: &[ConllSentence], context_words: usize) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::new();
+    let mut words_in_last = 0;
+    for s in sentences {
+        let fits = out.last().is_some() && !s.starts_document && words_in_last + s.words.len() <= context_words;
+        if !fits {
+            out.push(Window { text: String::new(), sentences: Vec::new() });
+            words_in_last = 0;
         }
-        Sentence { text, words: spans }
+        let window = out.last_mut().expect("a window was just pushed");
+        let mut spans = Vec::with_capacity(s.words.len());
+        for (i, w) in s.words.iter().enumerate() {
+            if !window.text.is_empty() {
+                window.text.push(' ');
+            }
+            let start = window.text.chars().count();
+            window.text.push_str(w);
+            spans.push((start, start + w.chars().count(), i == 0));
+        }
+        window.sentences.push(spans);
+        words_in_last += s.words.len();
     }
+    out
 }
 
 /// Feature rows `[words, DIM + SHAPE]` of words in an encoded text: the state
@@ -125,19 +150,21 @@ fn word_rows(states: &TokenStates, chars: &[char], words: &[(usize, usize, bool)
     Tensor::stack(&rows, 0)
 }
 
-/// Per-word features of CoNLL-style sentences (training and `eval-ner`).
-pub fn word_features(encoder: &Encoder, sentences: &[Sentence]) -> Result<Vec<Tensor>> {
-    let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+/// Per-word features of CoNLL sentences (training and `eval-ner`), one
+/// tensor per sentence. Sentences are encoded in windows of their
+/// neighbours ([`CONTEXT_WORDS`]), as the pipeline encodes whole paragraphs:
+/// a name in a short line (`BRUSSELS 1996-08-22`, a sports score) reads
+/// better beside the sentences around it.
+pub fn word_features(encoder: &Encoder, sentences: &[ConllSentence], context_words: usize) -> Result<Vec<Tensor>> {
+    let windows = windows(sentences, context_words);
+    let texts: Vec<&str> = windows.iter().map(|w| w.text.as_str()).collect();
     let states = encoder.token_states(&texts)?;
-    Ok(sentences
-        .iter()
-        .zip(&states)
-        .map(|(s, st)| {
-            let chars: Vec<char> = s.text.chars().collect();
-            let words: Vec<(usize, usize, bool)> = s.words.iter().enumerate().map(|(i, &(a, b))| (a, b, i == 0)).collect();
-            word_rows(st, &chars, &words)
-        })
-        .collect())
+    let mut out = Vec::with_capacity(sentences.len());
+    for (window, st) in windows.iter().zip(&states) {
+        let chars: Vec<char> = window.text.chars().collect();
+        out.extend(window.sentences.iter().map(|words| word_rows(st, &chars, words)));
+    }
+    Ok(out)
 }
 
 /// The BiLSTM-CRF head.
@@ -475,18 +502,23 @@ pub fn entity_type(ty: &str) -> Option<EntityType> {
 }
 
 /// Reads CoNLL-2003 (token and tag per line, blank lines between sentences,
-/// `-DOCSTART-` lines skipped).
-pub fn read_conll(path: &Path) -> Result<Vec<(Vec<String>, Vec<i64>)>> {
+/// `-DOCSTART-` lines between documents).
+pub fn read_conll(path: &Path) -> Result<Vec<ConllSentence>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let mut out = Vec::new();
     let mut words = Vec::new();
     let mut tags = Vec::new();
+    let mut starts_document = false;
+    let mut flush = |words: &mut Vec<String>, tags: &mut Vec<i64>, starts_document: &mut bool| {
+        if !words.is_empty() {
+            out.push(ConllSentence { words: std::mem::take(words), tags: std::mem::take(tags), starts_document: std::mem::take(starts_document) });
+        }
+    };
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with("-DOCSTART-") {
-            if !words.is_empty() {
-                out.push((std::mem::take(&mut words), std::mem::take(&mut tags)));
-            }
+            flush(&mut words, &mut tags, &mut starts_document);
+            starts_document |= line.starts_with("-DOCSTART-");
             continue;
         }
         let mut cols = line.split_whitespace();
@@ -495,9 +527,7 @@ pub fn read_conll(path: &Path) -> Result<Vec<(Vec<String>, Vec<i64>)>> {
         words.push(word.to_string());
         tags.push(t);
     }
-    if !words.is_empty() {
-        out.push((words, tags));
-    }
+    flush(&mut words, &mut tags, &mut starts_document);
     Ok(out)
 }
 
@@ -589,9 +619,19 @@ mod tests {
         assert_eq!(shape("Kerry", false)[0], 1.0);
         assert_eq!(shape("NATO", false)[1], 1.0);
         assert_eq!(shape("said", true)[2..], [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
-        let s = Sentence::from_words(&["Mr", "Kerry", "said"]);
-        assert_eq!(s.text, "Mr Kerry said");
-        assert_eq!(s.words, vec![(0, 2), (3, 8), (9, 13)]);
+    }
+
+    #[test]
+    fn windows_join_neighbours_up_to_the_limit_and_never_across_documents() {
+        let sentence = |words: &[&str], starts_document: bool| ConllSentence { words: words.iter().map(|w| w.to_string()).collect(), tags: vec![0; words.len()], starts_document };
+        let sentences = [sentence(&["Mr", "Kerry", "said"], true), sentence(&["Iran", "wins"], false), sentence(&["Jönköping"], false), sentence(&["Paris"], true)];
+        let w = windows(&sentences, 5);
+        let texts: Vec<&str> = w.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["Mr Kerry said Iran wins", "Jönköping", "Paris"]);
+        assert_eq!(w[0].sentences, vec![vec![(0, 2, true), (3, 8, false), (9, 13, false)], vec![(14, 18, true), (19, 23, false)]]);
+        assert_eq!(w[1].sentences, vec![vec![(0, 9, true)]]);
+        // No context: one window per sentence.
+        assert_eq!(windows(&sentences, 0).len(), 4);
     }
 
     #[test]
