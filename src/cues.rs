@@ -208,6 +208,10 @@ const AUXILIARIES: &[&str] = &[
     "could", "did", "does", "not",
 ];
 
+/// Words after which a cue's form is a noun (`a tweet`, `the report`, `his
+/// warning`), never the verb of a speaker.
+const NOUN_DETERMINERS: &[&str] = &["a", "an", "the", "his", "her", "its", "their", "our", "my", "your", "this", "these", "those"];
+
 /// Finds every speech cue in the document, in text order.
 pub fn find_cues(doc: &Document) -> Vec<Cue> {
     let mut cues = Vec::new();
@@ -226,6 +230,10 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         let Some(lemma) = lemma_of(word) else { continue };
         // `"…," Read said`: capitalised, `Read` is a name.
         if lemma == "read" && word.starts_with(char::is_uppercase) {
+            continue;
+        }
+        // `in a tweet, saying`, `his report`: after a determiner the form is a noun.
+        if i > 0 && NOUN_DETERMINERS.iter().any(|d| doc.token_text(i - 1).eq_ignore_ascii_case(d)) {
             continue;
         }
         let mut end = tok.span.end;
@@ -287,6 +295,13 @@ mod tests {
         assert!(cue_texts("He put the money in the bank.").is_empty());
         assert_eq!(cue_texts("\"No,\" Bozell points out. \"Quiet,\" Trump shot back."), vec!["points out", "shot back"]);
         assert!(cue_texts("He pointed to the map and shot a bird.").is_empty());
+    }
+
+    #[test]
+    fn a_form_after_a_determiner_is_a_noun() {
+        assert_eq!(cue_texts("Clinton claimed victory in a tweet, saying: \"We won.\""), vec!["claimed", "saying"]);
+        assert!(cue_texts("His report and the warning came late.").is_empty());
+        assert_eq!(cue_texts("She tweeted the report."), vec!["tweeted"]);
     }
 
     #[test]
