@@ -283,7 +283,10 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
                 // after a comma, the words after the cue are the speaker (after
                 // `told` they are the hearer: `its president, X, told Al Jazeera`).
                 let inverted = start > t && doc.token_text(t).starts_with(char::is_lowercase) && cue_end_token(doc, cue) < limit && is_inverted_cue(doc, cue);
-                let mention = if start > t && !inverted {
+                let mention = if start == t && is_participle_after_comma(doc, cue) {
+                    // `defended “New York values,” saying`: the sentence's subject.
+                    participle_subject(doc, start - 1, cues)
+                } else if start > t && !inverted {
                     np_before(doc, start)
                 } else {
                     np_after(doc, cue_end_token(doc, cue)).or_else(|| np_before(doc, start))
@@ -462,10 +465,15 @@ fn is_inverted_cue(doc: &Document, cue: &Cue) -> bool {
         && (crate::ner::is_capitalised(doc, after) || matches!(doc.lower(after), "the" | "a" | "an"))
 }
 
-/// `..., saying X`, `..., adding that X`: the speaker is the sentence's subject.
+/// `..., saying X`, `..., adding that X`, `“New York values,” saying X`: the
+/// speaker is the sentence's subject. The comma may sit inside a closing mark.
 fn is_participle_after_comma(doc: &Document, cue: &Cue) -> bool {
     let first = cue_start_token(doc, cue);
-    doc.token_text(cue.token).ends_with("ing") && first > 0 && doc.token_text(first - 1) == ","
+    let comma_before = |k: usize| doc.token_text(k) == ",";
+    !matches!(cue.kind, crate::cues::CueKind::AccordingTo)
+        && doc.token_text(cue.token).ends_with("ing")
+        && first > 0
+        && (comma_before(first - 1) || (first > 1 && doc.token_text(first - 1).starts_with(is_quote_mark) && comma_before(first - 2)))
 }
 
 /// Words that open an introductory phrase before a sentence's subject
@@ -1128,6 +1136,17 @@ mod tests {
     fn a_participle_before_the_quote_takes_the_clause_subject() {
         let text = "Trump spoke in the ad, warning against refugees from Syria, pledging to \"bomb the hell out of ISIS.\"";
         assert_eq!(speaker_of(text, "bomb the hell out of ISIS.").as_deref(), Some("Trump"));
+    }
+
+    #[test]
+    fn a_participle_after_a_closing_comma_takes_the_clause_subject() {
+        let text = "Donald Trump has delivered a defense of “New York values,” saying the city embodied the “bravery of America.”";
+        assert_eq!(speaker_of(text, "New York values,").as_deref(), Some("Donald Trump"));
+        assert_eq!(speaker_of(text, "bravery of America.").as_deref(), Some("Donald Trump"));
+        // `according to` is no participle: the source follows it.
+        let text = "Carter spoke with Han \"to discuss responses to the test,\" according to a Pentagon readout.";
+        let speaker = speaker_of(text, "to discuss responses to the test,").unwrap_or_default();
+        assert!(speaker.contains("Pentagon"), "{speaker}");
     }
 
     #[test]
