@@ -364,8 +364,9 @@ fn cue_before_mark(doc: &Document, q: &QuoteSpan, cues: &[Cue], lo: usize) -> Op
                 // the clause's subject, not the object before the participle.
                 subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)).or_else(|| np_before(doc, start))
             } else {
-                // After `told` come the hearers (`X told Bill O'Reilly of Fox News that "…"`).
-                let after = (cue.lemma() != "tell").then(|| np_after(doc, cue_end_token(doc, cue)).filter(|m| m.end <= q.span.start)).flatten();
+                // After `told` come the hearers (`X told Bill O'Reilly of Fox News that "…"`),
+                // after `described` its object (`but described his skills as a "…"`).
+                let after = (!cue.object_follows()).then(|| np_after(doc, cue_end_token(doc, cue)).filter(|m| m.end <= q.span.start)).flatten();
                 np_before(doc, start).or(after).or_else(|| subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)))
             };
             return mention.map(|m| (m, cue.span));
@@ -763,7 +764,9 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
     }
     let last = end - 1;
     let w = doc.lower(last);
-    if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
+    // `Beck, who said`: the relative pronoun is the mention; it resolves to
+    // the noun phrase before it (see `resolve_mention`).
+    if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) || w == "who" {
         return Some(doc.tokens[last].span);
     }
     if !is_np_word(doc, last) {
@@ -916,6 +919,14 @@ fn resolve_mention(
     recent: &[(usize, usize)],
 ) -> (Option<usize>, Option<Sieve>) {
     let text = doc.slice(mention).to_lowercase();
+    // `Beck, who said`: whoever the noun phrase before the relative pronoun names.
+    if text == "who" {
+        let who = doc.tokens.partition_point(|t| t.span.start < mention.start);
+        return match np_before(doc, who).filter(|a| doc.slice(*a).to_lowercase() != "who" && can_name_speaker(doc, *a)) {
+            Some(antecedent) => resolve_mention(doc, antecedent, names, speakers, recent),
+            None => (None, None),
+        };
+    }
     // A pronoun: the most recent speaker of the right kind, else the most recent name.
     if PRONOUNS_PERSON.contains(&text.as_str()) || PRONOUNS_GROUP.contains(&text.as_str()) {
         let person = PRONOUNS_PERSON.contains(&text.as_str());
@@ -1147,6 +1158,22 @@ mod tests {
         let text = "Carter spoke with Han \"to discuss responses to the test,\" according to a Pentagon readout.";
         let speaker = speaker_of(text, "to discuss responses to the test,").unwrap_or_default();
         assert!(speaker.contains("Pentagon"), "{speaker}");
+    }
+
+    #[test]
+    fn the_object_after_describe_or_call_is_never_the_speaker() {
+        let text = "Bush praised the plan in New Hampshire but described his leadership skills as a “work in progress for the party.”";
+        assert_eq!(speaker_of(text, "work in progress for the party.").as_deref(), Some("Bush"));
+    }
+
+    #[test]
+    fn a_relative_pronoun_is_the_mention_and_names_its_antecedent() {
+        let text = "Polls were close. Tim Scott, who described the remarks as \"the most racially toxic thing I have heard,\" voted no.";
+        assert_eq!(speaker_of(text, "the most racially toxic thing I have heard,").as_deref(), Some("Tim Scott"));
+        let doc = Document::new(text);
+        let quotes = detect(&doc);
+        let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
+        assert_eq!(a.quotes[0].source_mention.map(|m| doc.slice(m)), Some("who"));
     }
 
     #[test]

@@ -167,6 +167,16 @@ impl Cue {
         }
     }
 
+    /// Whether the words right after the verb are its object, the hearer or
+    /// the target (`told reporters`, `called him`, `described his plan as`),
+    /// never its speaker.
+    pub fn object_follows(&self) -> bool {
+        matches!(
+            self.lemma(),
+            "tell" | "ask" | "urge" | "warn" | "assure" | "call" | "describe" | "accuse" | "dismiss" | "mock" | "praise" | "condemn" | "criticise" | "blast" | "decry"
+        )
+    }
+
     /// Whether the cue can introduce an indirect (clause) quote.
     pub fn takes_clause(&self) -> bool {
         match self.kind {
