@@ -636,6 +636,7 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
     if lemma_of(&w).is_some() && !ROLE_NOUNS.contains(&w) && !doc.token_text(t).starts_with(char::is_uppercase) {
         return false;
     }
+
     // `a spokesman for US Central Command`, `a lawmaker from Abadi's bloc`,
     // `a professor of Middle East politics at a Beirut university`: a
     // preposition after a role noun stays inside the description, as does
@@ -651,6 +652,16 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
         "that" | "after" | "before" | "when" | "while" | "as" | "but" | "and" | "which" | "who" | "where" | "because" | "if" | "since" | "came" | "also" | "has" | "had" | "have" | "was" | "is" | "were" | "are" | "been" | "be" | "being" | "not" | "than" | "more" | "in" | "on" | "at" | "to" | "by" | "for" | "with" | "from" | "into" | "then" | "later" | "earlier" | "however" | "meanwhile"
     )
 }
+
+/// `she jokingly said`, `said publicly`: a lower-case `-ly` word that is no
+/// noun stands between a cue and its source.
+fn is_ly_adverb(doc: &Document, t: usize) -> bool {
+    let w = doc.lower(t);
+    w.len() > 4 && w.ends_with("ly") && !LY_NOUNS.contains(&w) && doc.token_text(t).starts_with(char::is_lowercase)
+}
+
+/// Nouns ending in `-ly`, unlike the adverbs that do.
+const LY_NOUNS: &[&str] = &["family", "rally", "assembly", "supply", "anomaly", "monopoly", "ally", "bully", "belly", "reply", "lily", "holly", "folly", "jelly", "melancholy", "homily", "italy"];
 
 /// Whether token `t` comes after a role noun in the same noun phrase: the
 /// role noun itself, or up to six words before, all of them noun-phrase words
@@ -686,7 +697,7 @@ fn can_name_speaker(doc: &Document, span: Span) -> bool {
 fn np_before(doc: &Document, end: usize) -> Option<Span> {
     // `Kerry last week said`, `Kerry on Tuesday told`: step over the adverbial.
     let mut end = end;
-    while end > 0 && (TIME_WORDS.contains(&doc.lower(end - 1)) || doc.tokens[end - 1].kind == TokenKind::Number) {
+    while end > 0 && (TIME_WORDS.contains(&doc.lower(end - 1)) || doc.tokens[end - 1].kind == TokenKind::Number || is_ly_adverb(doc, end - 1)) {
         end -= 1;
     }
     if end == 0 {
@@ -798,6 +809,10 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
 
 /// The noun phrase starting at token `start` (for `said X`, `according to X`).
 fn np_after(doc: &Document, start: usize) -> Option<Span> {
+    let mut start = start;
+    while start < doc.tokens.len() && is_ly_adverb(doc, start) {
+        start += 1;
+    }
     if start >= doc.tokens.len() {
         return None;
     }
@@ -1164,6 +1179,12 @@ mod tests {
     fn the_object_after_describe_or_call_is_never_the_speaker() {
         let text = "Bush praised the plan in New Hampshire but described his leadership skills as a “work in progress for the party.”";
         assert_eq!(speaker_of(text, "work in progress for the party.").as_deref(), Some("Bush"));
+    }
+
+    #[test]
+    fn an_adverb_between_source_and_cue_is_stepped_over() {
+        let speaker = speaker_of("Ohio Gov. John Kasich broadly said: \"We need boots on the ground.\"", "We need boots on the ground.").unwrap_or_default();
+        assert!(speaker.ends_with("John Kasich"), "{speaker}");
     }
 
     #[test]
