@@ -176,8 +176,10 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
         if let Some(j) = pick {
             out[i].speaker = out[j].speaker;
             // A mention of its own that named no one (`it read`) still is where
-            // the text attributes the quote.
-            out[i].source_mention = out[i].mention.or(out[j].source_mention);
+            // the text attributes the quote. A continued `who` is read as the
+            // name it stands for: in the next paragraph, the relative clause is over.
+            let continued = out[j].source_mention.map(|m| if doc.slice(m).eq_ignore_ascii_case("who") { relative_antecedent(doc, m).unwrap_or(m) } else { m });
+            out[i].source_mention = out[i].mention.or(continued);
             out[i].sieve = Some(Sieve::Continuation);
         } else if let Some(s) = nearest_person(doc, out[i].quote.span.start, &names, &mut speakers) {
             out[i].speaker = Some(s);
@@ -275,7 +277,10 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
             }
         }
         // Room for an appositive: `,” Howard Dean, the former governor of Vermont, proclaimed`.
-        let limit = (t + 16).min(closing_sentence_end.max(sentence_end));
+        // After `and` or `but` comes another subject's clause (`called it
+        // "insanity," and Sanders, who says…`): no cue there is this quote's.
+        let coordinated = matches!(doc.lower(t), "and" | "but");
+        let limit = if coordinated { t } else { (t + 16).min(closing_sentence_end.max(sentence_end)) };
         for k in t..limit {
             if let Some(cue) = cues.iter().find(|c| c.token == k) {
                 let start = cue_start_token(doc, cue);
@@ -687,7 +692,7 @@ fn can_name_speaker(doc: &Document, span: Span) -> bool {
     let (a, b) = doc.tokens_in(span);
     (a..b).any(|t| {
         let w = doc.lower(t);
-        doc.token_text(t).starts_with(char::is_uppercase) || ROLE_NOUNS.contains(&w) || PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w)
+        doc.token_text(t).starts_with(char::is_uppercase) || ROLE_NOUNS.contains(&w) || PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) || w == "who"
     })
 }
 
@@ -936,8 +941,7 @@ fn resolve_mention(
     let text = doc.slice(mention).to_lowercase();
     // `Beck, who said`: whoever the noun phrase before the relative pronoun names.
     if text == "who" {
-        let who = doc.tokens.partition_point(|t| t.span.start < mention.start);
-        return match np_before(doc, who).filter(|a| doc.slice(*a).to_lowercase() != "who" && can_name_speaker(doc, *a)) {
+        return match relative_antecedent(doc, mention) {
             Some(antecedent) => resolve_mention(doc, antecedent, names, speakers, recent),
             None => (None, None),
         };
@@ -998,6 +1002,14 @@ fn resolve_mention(
         }
     }
     (Some(description_speaker(doc, mention, speakers)), None)
+}
+
+/// The noun phrase a relative `who` (the mention `who`) refers to: the one
+/// right before it, or before its comma (`said Mr. Ekovich, who noted`).
+fn relative_antecedent(doc: &Document, who: Span) -> Option<Span> {
+    let k = doc.tokens.partition_point(|t| t.span.start < who.start);
+    let end = if k > 0 && doc.token_text(k - 1) == "," { k - 1 } else { k };
+    np_backward(doc, end).filter(|a| doc.slice(*a).to_lowercase() != "who" && can_name_speaker(doc, *a))
 }
 
 /// `a spokesman for US Central Command`, `one of the tribe's leaders`: a role
@@ -1188,6 +1200,12 @@ mod tests {
     }
 
     #[test]
+    fn a_cue_after_and_belongs_to_the_next_clause() {
+        let text = "Donald Trump called the pact \"a total disaster for our workers,\" and Bernie Sanders said it was bad.";
+        assert_eq!(speaker_of(text, "a total disaster for our workers,").as_deref(), Some("Donald Trump"));
+    }
+
+    #[test]
     fn a_relative_pronoun_is_the_mention_and_names_its_antecedent() {
         let text = "Polls were close. Tim Scott, who described the remarks as \"the most racially toxic thing I have heard,\" voted no.";
         assert_eq!(speaker_of(text, "the most racially toxic thing I have heard,").as_deref(), Some("Tim Scott"));
@@ -1195,6 +1213,13 @@ mod tests {
         let quotes = detect(&doc);
         let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
         assert_eq!(a.quotes[0].source_mention.map(|m| doc.slice(m)), Some("who"));
+        // In the next paragraph the relative clause is over: a continued quote is the name's.
+        let text = "The broker was Mr. Ekovich, who noted: \"Prices had cratered to half their value in those years.\"\n\n\"Things are moving in the right direction now.\"";
+        let doc = Document::new(text);
+        let quotes = detect(&doc);
+        let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
+        let last = a.quotes.last().unwrap();
+        assert_eq!((doc.slice(last.quote.span), last.source_mention.map(|m| doc.slice(m))), ("Things are moving in the right direction now.", Some("Mr. Ekovich")));
     }
 
     #[test]
