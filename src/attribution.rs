@@ -1206,6 +1206,12 @@ mod tests {
     }
 
     #[test]
+    fn a_direct_quote_after_an_indirect_one_keeps_its_own_cue() {
+        let text = "Clinton said that experts had found her plans strong, to which Martin O'Malley interjected: \"It's just not true.\"";
+        assert_eq!(speaker_of(text, "It's just not true.").as_deref(), Some("Martin O'Malley"));
+    }
+
+    #[test]
     fn a_relative_pronoun_is_the_mention_and_names_its_antecedent() {
         let text = "Polls were close. Tim Scott, who described the remarks as \"the most racially toxic thing I have heard,\" voted no.";
         assert_eq!(speaker_of(text, "the most racially toxic thing I have heard,").as_deref(), Some("Tim Scott"));

@@ -78,6 +78,7 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("shout", &["shout", "shouts", "shouted", "shouting"]),
     ("yell", &["yelled", "yelling"]),
     ("chant", &["chanted", "chanting"]),
+    ("interject", &["interjected", "interjects", "interjecting"]),
     ("post", &["posted"]),
     ("email", &["emailed"]),
     ("cite", &["cited", "citing"]),

@@ -662,6 +662,12 @@ fn clause_end(doc: &Document, t: usize, sent_end: usize) -> usize {
             if w == ";" {
                 return k;
             }
+            // `…were strong, to which O'Malley interjected: "It's not true."`: a
+            // cue and colon before marks open a direct quote of its own; the
+            // clause ends at the comma before that attribution.
+            if w == ":" && k > t && k + 1 < sent_end && matches!(doc.char_at(doc.tokens[k + 1].span.start), Some('"' | '“' | '«')) && crate::cues::lemma_of(doc.token_text(k - 1)).is_some() {
+                return (t..k).rev().find(|&j| doc.token_text(j) == ",").unwrap_or(k);
+            }
             if (w == "," || w == "-" || w == "—" || w == "–") && k + 1 < sent_end {
                 let next = doc.lower(k + 1);
                 if CLAUSE_ENDERS.contains(&next)
@@ -1080,6 +1086,12 @@ mod tests {
         let ind = indirects(text);
         assert_eq!(ind.len(), 1);
         assert!(!ind[0].contains("predicted"), "{ind:?}");
+    }
+
+    #[test]
+    fn indirect_stops_before_a_cue_and_colon_that_open_a_direct_quote() {
+        let text = "She said that experts had found her plans strong, to which O'Malley interjected: \"It's just not true.\"";
+        assert_eq!(indirects(text), vec!["experts had found her plans strong"]);
     }
 
     #[test]
