@@ -414,7 +414,7 @@ pub fn is_abbreviation_stop(doc: &Document, t: usize) -> bool {
 }
 
 /// `ky` in `r-ky` (a party letter), or `ky` after a town's comma.
-fn is_state_abbreviation(lower: &str, after_comma: bool) -> bool {
+pub fn is_state_abbreviation(lower: &str, after_comma: bool) -> bool {
     let state = match lower.rsplit_once('-') {
         Some((party, state)) if matches!(party, "r" | "d" | "i") => state,
         _ if after_comma => lower,
