@@ -223,6 +223,17 @@ const AUXILIARIES: &[&str] = &[
 /// warning`), never the verb of a speaker.
 const NOUN_DETERMINERS: &[&str] = &["a", "an", "the", "his", "her", "its", "their", "our", "my", "your", "this", "these", "those"];
 
+/// Whether the word at `i` ends a short attribution after a quote's closing
+/// comma (`," the Saudis state in the white paper`): a word before it, a stop,
+/// comma or `in` after it, and `,"` within the eight tokens before.
+fn is_attribution_after_quote(doc: &Document, i: usize) -> bool {
+    let closes = |k: usize| doc.token_text(k).starts_with(['"', '”']) && k > 0 && matches!(doc.token_text(k - 1), "," | "?" | "!");
+    i > 0
+        && doc.tokens[i - 1].kind == TokenKind::Word
+        && doc.tokens.get(i + 1).is_some_and(|_| matches!(doc.token_text(i + 1), "." | "," | "in"))
+        && (i.saturating_sub(8)..i - 1).any(closes)
+}
+
 /// Finds every speech cue in the document, in text order.
 pub fn find_cues(doc: &Document) -> Vec<Cue> {
     let mut cues = Vec::new();
@@ -236,6 +247,12 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         {
             let span = Span::new(tok.span.start, doc.tokens[i + 1].span.end);
             cues.push(Cue { span, token: i, kind: CueKind::AccordingTo });
+            continue;
+        }
+        // `"…," the document states.`: `states` is a cue only as the verb of an
+        // attribution right after a quote (elsewhere it is mostly the noun).
+        if matches!(word, "states" | "state") && is_attribution_after_quote(doc, i) {
+            cues.push(Cue { span: tok.span, token: i, kind: CueKind::Verb("state") });
             continue;
         }
         let Some(lemma) = lemma_of(word) else { continue };
@@ -313,6 +330,13 @@ mod tests {
         assert_eq!(cue_texts("Clinton claimed victory in a tweet, saying: \"We won.\""), vec!["claimed", "saying"]);
         assert!(cue_texts("His report and the warning came late.").is_empty());
         assert_eq!(cue_texts("She tweeted the report."), vec!["tweeted"]);
+    }
+
+    #[test]
+    fn states_is_a_cue_only_in_an_attribution_after_a_quote() {
+        assert_eq!(cue_texts("\"We fight terror,\" the Saudis state in the paper."), vec!["state"]);
+        assert_eq!(cue_texts("\"They know it,\" a voice-over in the ad states."), vec!["states"]);
+        assert_eq!(cue_texts("Ten Arab states signed. The member states met. He lives in the state."), Vec::<String>::new());
     }
 
     #[test]
