@@ -492,7 +492,7 @@ const INTRO_WORDS: &[&str] = &[
     "however", "meanwhile", "but", "and", "yet", "still", "also", "from", "under", "instead",
     "then", "now", "so", "if", "once", "until", "by", "according", "over", "to", "among", "amid",
     "unlike", "like", "without", "through", "within", "given", "between", "indeed", "about",
-    "against", "beyond", "following", "throughout", "because", "unless", "whether",
+    "against", "beyond", "following", "throughout", "because", "unless", "whether", "here", "there",
 ];
 
 /// Capitalised words that open a sentence but never a speaker's name.
@@ -644,6 +644,13 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
         return false;
     }
 
+    // `"…," From said`: a capital inside a sentence is a name, even when
+    // it spells a function word (Al From).
+    // A capital right after an opening mark starts the quoted sentence.
+    let after_opening_mark = t > 0 && doc.tokens[t - 1].span.end == tok.span.start && doc.token_text(t - 1).starts_with(is_quote_mark);
+    if doc.token_text(t).starts_with(char::is_uppercase) && doc.sentences[doc.sentence_at(tok.span.start)].tokens.0 != t && !after_opening_mark {
+        return true;
+    }
     // `a spokesman for US Central Command`, `a lawmaker from Abadi's bloc`,
     // `a professor of Middle East politics at a Beirut university`: a
     // preposition after a role noun stays inside the description, as does
@@ -1232,6 +1239,13 @@ mod tests {
     fn a_long_appositive_between_the_quote_and_its_cue() {
         let text = "Voters are wary. \"I just don't think she's been completely truthful about it,\" Cecelia Purner, 67, a retired customer service representative in Allentown, Pa., said in a follow-up interview.";
         assert_eq!(speaker_of(text, "I just don't think she's been completely truthful about it,").as_deref(), Some("Cecelia Purner"));
+    }
+
+    #[test]
+    fn a_name_spelt_like_a_function_word_and_an_opening_here() {
+        assert_eq!(speaker_of("Democrats changed. \"The circumstances are different now,\" From said.", "The circumstances are different now,").as_deref(), Some("From"));
+        let text = "Here in Columbia, Sanders stepped up his emphasis on justice, saying, \"We have got to achieve the day.\"";
+        assert_eq!(speaker_of(text, "We have got to achieve the day.").as_deref(), Some("Sanders"));
     }
 
     #[test]
