@@ -337,7 +337,11 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     let para = doc.paragraphs[doc.paragraph_at(q.span.start)];
     let head = doc.slice(Span::new(para.start, q.span.start));
     if let Some(colon) = head.find(':') {
-        let label = doc.trim(Span::new(para.start, para.start + head[..colon].chars().count()));
+        // `Media shares blame in Iowa poll overhype - HuffPollster: "…"`: a
+        // digest's headline, a dash, then its source.
+        let dash = [" - ", " – ", " — "].iter().filter_map(|d| head[..colon].rfind(d).map(|at| at + d.len())).max();
+        let label_start = para.start + dash.map_or(0, |end| head[..end].chars().count());
+        let label = doc.trim(Span::new(label_start, para.start + head[..colon].chars().count()));
         if !label.is_empty() && doc.slice(label).split_whitespace().count() <= 5 {
             let colon_at = para.start + head[..colon].chars().count();
             return Some((label_mention(doc, label), Span::new(colon_at, colon_at + 1)));
@@ -493,6 +497,7 @@ const INTRO_WORDS: &[&str] = &[
     "then", "now", "so", "if", "once", "until", "by", "according", "over", "to", "among", "amid",
     "unlike", "like", "without", "through", "within", "given", "between", "indeed", "about",
     "against", "beyond", "following", "throughout", "because", "unless", "whether", "here", "there",
+    "ever",
 ];
 
 /// Capitalised words that open a sentence but never a speaker's name.
@@ -1246,6 +1251,18 @@ mod tests {
         assert_eq!(speaker_of("Democrats changed. \"The circumstances are different now,\" From said.", "The circumstances are different now,").as_deref(), Some("From"));
         let text = "Here in Columbia, Sanders stepped up his emphasis on justice, saying, \"We have got to achieve the day.\"";
         assert_eq!(speaker_of(text, "We have got to achieve the day.").as_deref(), Some("Sanders"));
+    }
+
+    #[test]
+    fn a_digest_headline_names_its_source_after_the_dash() {
+        let text = "Media shares blame in Iowa poll overhype - HuffPollster: \"Pollsters are taking a lot of heat from the public.\"";
+        assert_eq!(speaker_of(text, "Pollsters are taking a lot of heat from the public.").as_deref(), Some("HuffPollster"));
+    }
+
+    #[test]
+    fn ever_since_opens_an_introductory_phrase() {
+        let text = "Ever since she endorsed Clinton this month, Elizabeth Warren has been a powerful surrogate, telling staffers: \"Don't screw this up!\"";
+        assert_eq!(speaker_of(text, "Don't screw this up!").as_deref(), Some("Elizabeth Warren"));
     }
 
     #[test]

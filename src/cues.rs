@@ -71,6 +71,7 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("charge", &["charged", "charging"]),
     ("observe", &["observe", "observes", "observed", "observing"]),
     ("exclaim", &["exclaim", "exclaims", "exclaimed", "exclaiming"]),
+    ("proclaim", &["proclaim", "proclaims", "proclaimed", "proclaiming"]),
     ("mention", &["mentioned", "mentioning"]),
     ("criticise", &["criticise", "criticises", "criticised", "criticising", "criticize", "criticizes", "criticized", "criticizing"]),
     ("blast", &["blasted", "blasting"]),
