@@ -317,6 +317,18 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     if let Some(found) = cue_before_mark(doc, q, cues, sentence_start) {
         return Some(found);
     }
+    // `…doesn't surprise Republican pollster Daron Shaw: "…"`: a full name
+    // right before the colon that opens the quote.
+    if let Some(colon) = before.checked_sub(2).filter(|&k| doc.token_text(k) == ":" && doc.token_text(k + 1).starts_with(is_quote_mark)) {
+        let name_words = (colon.saturating_sub(2)..colon).filter(|&k| crate::ner::is_capitalised(doc, k)).count();
+        // `…it recovered in San Bernardino: "…"` is a place.
+        let after_preposition = colon >= 3 && matches!(doc.lower(colon - 3), "in" | "at" | "from" | "of" | "to" | "for" | "on" | "with" | "near" | "by" | "into");
+        if colon > 0 && name_words == 2 && !after_preposition {
+            if let Some(m) = np_backward(doc, colon) {
+                return Some((m, doc.tokens[colon].span));
+            }
+        }
+    }
     // `Over the long term, according to the Congressional Budget Office, the rise ''is mainly…''`:
     // `according to` anywhere before the quote in its sentence names the source.
     if let Some(cue) = cues.iter().find(|c| matches!(c.kind, crate::cues::CueKind::AccordingTo) && c.token >= sentence_start && c.token + 2 < before) {
@@ -1257,6 +1269,15 @@ mod tests {
     fn a_digest_headline_names_its_source_after_the_dash() {
         let text = "Media shares blame in Iowa poll overhype - HuffPollster: \"Pollsters are taking a lot of heat from the public.\"";
         assert_eq!(speaker_of(text, "Pollsters are taking a lot of heat from the public.").as_deref(), Some("HuffPollster"));
+    }
+
+    #[test]
+    fn a_full_name_before_the_opening_colon_is_the_source() {
+        let text = "The timing of the surge doesn't surprise Republican pollster Daron Shaw: \"Lesser-known candidates have seen the biggest boost.\"";
+        assert_eq!(speaker_of(text, "Lesser-known candidates have seen the biggest boost.").as_deref(), Some("Daron Shaw"));
+        // After a preposition it is a place.
+        let text = "The government did little with what it recovered in San Bernardino: \"Nothing at all was done with the intelligence.\"";
+        assert_ne!(speaker_of(text, "Nothing at all was done with the intelligence.").as_deref(), Some("San Bernardino"));
     }
 
     #[test]
