@@ -390,7 +390,14 @@ fn cue_before_mark(doc: &Document, q: &QuoteSpan, cues: &[Cue], lo: usize) -> Op
                 // After `told` come the hearers (`X told Bill O'Reilly of Fox News that "…"`),
                 // after `described` its object (`but described his skills as a "…"`).
                 let after = (!cue.object_follows()).then(|| np_after(doc, cue_end_token(doc, cue)).filter(|m| m.end <= q.span.start)).flatten();
-                np_before(doc, start).or(after).or_else(|| subject_before(doc, start).filter(|m| can_name_speaker(doc, *m)))
+                let subject = || subject_before(doc, start).filter(|m| can_name_speaker(doc, *m));
+                // `…opposes "pay freezes" and recalled the freeze: "…"`: a coordinated
+                // verb's subject is the sentence's, not the object after it.
+                if start > 0 && matches!(doc.lower(start - 1), "and" | "but") {
+                    np_before(doc, start).or_else(subject).or(after)
+                } else {
+                    np_before(doc, start).or(after).or_else(subject)
+                }
             };
             return mention.map(|m| (m, cue.span));
         }
@@ -1278,6 +1285,12 @@ mod tests {
         // After a preposition it is a place.
         let text = "The government did little with what it recovered in San Bernardino: \"Nothing at all was done with the intelligence.\"";
         assert_ne!(speaker_of(text, "Nothing at all was done with the intelligence.").as_deref(), Some("San Bernardino"));
+    }
+
+    #[test]
+    fn a_coordinated_cue_takes_the_sentence_subject_not_its_object() {
+        let text = "Hillary Clinton opposes \"arbitrary pay freezes\" and recalled the freeze on federal pay: \"I saw how difficult it was for employees.\"";
+        assert_eq!(speaker_of(text, "I saw how difficult it was for employees.").as_deref(), Some("Hillary Clinton"));
     }
 
     #[test]
