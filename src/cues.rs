@@ -72,6 +72,8 @@ const SPEECH_VERBS: &[(&str, &[&str])] = &[
     ("observe", &["observe", "observes", "observed", "observing"]),
     ("exclaim", &["exclaim", "exclaims", "exclaimed", "exclaiming"]),
     ("proclaim", &["proclaim", "proclaims", "proclaimed", "proclaiming"]),
+    ("comment", &["commented"]),
+    ("sneer", &["sneered", "sneers"]),
     ("mention", &["mentioned", "mentioning"]),
     ("criticise", &["criticise", "criticises", "criticised", "criticising", "criticize", "criticizes", "criticized", "criticizing"]),
     ("blast", &["blasted", "blasting"]),
@@ -261,6 +263,10 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         if lemma == "read" && word.starts_with(char::is_uppercase) {
             continue;
         }
+        // `IS proclaimed a "caliphate"`: proclaiming a thing is no speech.
+        if lemma == "proclaim" && doc.tokens.get(i + 1).is_some_and(|_| NOUN_DETERMINERS.iter().any(|d| doc.token_text(i + 1).eq_ignore_ascii_case(d))) {
+            continue;
+        }
         // `in a tweet, saying`, `his report`: after a determiner the form is a noun.
         if i > 0 && NOUN_DETERMINERS.iter().any(|d| doc.token_text(i - 1).eq_ignore_ascii_case(d)) {
             continue;
@@ -338,6 +344,12 @@ mod tests {
         assert_eq!(cue_texts("\"We fight terror,\" the Saudis state in the paper."), vec!["state"]);
         assert_eq!(cue_texts("\"They know it,\" a voice-over in the ad states."), vec!["states"]);
         assert_eq!(cue_texts("Ten Arab states signed. The member states met. He lives in the state."), Vec::<String>::new());
+    }
+
+    #[test]
+    fn proclaiming_a_thing_is_no_speech() {
+        assert!(cue_texts("IS has proclaimed a \"caliphate\" across Iraq.").is_empty());
+        assert_eq!(cue_texts("\"Guns stunt growth,\" Dean proclaimed to a crowd."), vec!["proclaimed"]);
     }
 
     #[test]
