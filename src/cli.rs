@@ -349,11 +349,9 @@ fn load_gold(dir: &Path) -> Result<Vec<Article>> {
 
 /// Runs the pipeline on every gold article and scores it.
 pub fn evaluate(pipeline: &Pipeline, gold: &[Article], stance_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
-    let predicted = pipeline.classify(gold)?;
-    let mut gold_span_stances: Vec<Vec<StanceLabel>> = Vec::new();
-    for g in gold {
-        gold_span_stances.push(pipeline.stance_of_quotes(g)?);
-    }
+    // One encoder pass per article serves both the prediction and the
+    // stance of the gold spans with their gold speakers.
+    let (predicted, gold_span_stances): (Vec<Article>, Vec<Vec<StanceLabel>>) = pipeline.classify_and_read_own_quotes(gold)?.into_iter().unzip();
     // Baselines on the gold spans, so the model's gain is visible.
     let majority = crate::stance::StanceMeta::load(stance_dir)?.majority();
     let mut majority_pairs = Vec::new();

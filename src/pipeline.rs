@@ -6,8 +6,8 @@ use crate::attribution::{attribute, Attribution};
 use crate::ner::tagger::NerTagger;
 use crate::quotes::detect;
 use crate::document::{Document, Span};
-use crate::encoder::Encoder;
-use crate::stance::{article_features, label_of, quote_speakers, span_features, speaker_text, StanceModel};
+use crate::encoder::{Encoder, TokenStates};
+use crate::stance::{label_of, quote_speakers, span_features, speaker_text, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -49,49 +49,65 @@ impl Pipeline {
     /// Labels the quotes of each article. The input's own quotes and entities,
     /// if any, are replaced; id, title and text are kept.
     ///
-    /// Each article goes through [`Pipeline::classify_one`]; several run in
-    /// parallel. Batching per article makes an article's output independent
+    /// Each article is encoded once and classified on its own; several run
+    /// in parallel. Batching per article makes an article's output independent
     /// of what else was in the run, so a resumed or sharded run writes the
     /// same bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
+        self.per_article(articles, |article| {
+            let (doc, states) = self.encode(article)?;
+            self.classify_encoded(article, &doc, &states)
+        })
+    }
+
+    /// [`Pipeline::classify`], and beside each output the stance of the
+    /// input's own quotes read with their own speakers (gold quotes and
+    /// speakers, in `eval`), from the same encoder pass.
+    pub fn classify_and_read_own_quotes(&self, articles: &[Article]) -> Result<Vec<(Article, Vec<StanceLabel>)>> {
+        self.per_article(articles, |article| {
+            let (doc, states) = self.encode(article)?;
+            let spans: Vec<(usize, usize)> = article.quotes.iter().map(|q| (q.start, q.end)).collect();
+            let own = span_features(&self.encoder, &doc, &states, &spans, &quote_speakers(article))?;
+            Ok((self.classify_encoded(article, &doc, &states)?, self.stance.predict_features(&own).iter().map(label_of).collect()))
+        })
+    }
+
+    /// Runs `each` on every article, several in parallel when there are several.
+    fn per_article<T: Send>(&self, articles: &[Article], each: impl Fn(&Article) -> Result<T> + Sync + Send) -> Result<Vec<T>> {
         use rayon::prelude::*;
         if articles.len() < 2 {
-            return articles.iter().map(|a| self.classify_one(a)).collect();
+            return articles.iter().map(each).collect();
         }
         // Several articles: one per core, each on one libtorch thread. An
         // article's tensors are small (batches of ≤ 256 tokens, an LSTM step
         // per word), so splitting each op over the cores mostly pays thread
         // hand-offs; whole articles side by side keep every core busy.
-        article_pool()?.install(|| articles.par_iter().map(|a| self.classify_one(a)).collect())
+        article_pool()?.install(|| articles.par_iter().map(each).collect())
     }
 
-    /// One article: detection, then one encoder pass over its paragraphs whose
-    /// token states feed the NER tagger and the stance model alike (see
-    /// [`crate::stance::quote_row`]), then attribution, then stance from the
-    /// quotes, their paragraphs and their speakers.
-    fn classify_one(&self, article: &Article) -> Result<Article> {
+    /// One encoder pass over an article's paragraphs: the token states that
+    /// feed the NER tagger and the stance model alike (see
+    /// [`crate::stance::quote_row`]).
+    fn encode(&self, article: &Article) -> Result<(Document, Vec<TokenStates>)> {
         let doc = Document::new(article.text.as_str());
-        let quotes = detect(&doc);
         let states = self.encoder.paragraph_states(&doc)?;
-        let names = crate::ner::merge_names(&doc, &crate::ner::find_names(&doc), &self.ner.names(&doc, &states));
-        let attribution = attribute(&doc, &quotes, &names);
+        Ok((doc, states))
+    }
+
+    /// One encoded article: detection, attribution, then stance from the
+    /// quotes, their paragraphs and their speakers.
+    fn classify_encoded(&self, article: &Article, doc: &Document, states: &[TokenStates]) -> Result<Article> {
+        let quotes = detect(doc);
+        let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, states));
+        let attribution = attribute(doc, &quotes, &names);
         let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
         let speakers: Vec<String> = attribution
             .quotes
             .iter()
             .map(|q| q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default())
             .collect();
-        let probs = self.stance.predict_features(&span_features(&self.encoder, &doc, &states, &spans, &speakers)?);
-        Ok(to_article(article, &doc, &attribution, &probs))
-    }
-
-    /// The stance of an article's own quotes with their own speakers (gold
-    /// quotes and speakers, in `eval`), read the same way.
-    pub fn stance_of_quotes(&self, article: &Article) -> Result<Vec<StanceLabel>> {
-        let doc = Document::new(article.text.as_str());
-        let spans: Vec<(usize, usize)> = article.quotes.iter().map(|q| (q.start, q.end)).collect();
-        let x = article_features(&self.encoder, &doc, &spans, &quote_speakers(article))?;
-        Ok(self.stance.predict_features(&x).iter().map(label_of).collect())
+        let probs = self.stance.predict_features(&span_features(&self.encoder, doc, states, &spans, &speakers)?);
+        Ok(to_article(article, doc, &attribution, &probs))
     }
 }
 
