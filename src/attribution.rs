@@ -323,7 +323,7 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
         let name_words = (colon.saturating_sub(2)..colon).filter(|&k| crate::ner::is_capitalised(doc, k)).count();
         // `…it recovered in San Bernardino: "…"` is a place.
         let after_preposition = colon >= 3 && matches!(doc.lower(colon - 3), "in" | "at" | "from" | "of" | "to" | "for" | "on" | "with" | "near" | "by" | "into");
-        if colon > 0 && name_words == 2 && !after_preposition {
+        if name_words == 2 && !after_preposition {
             if let Some(m) = np_backward(doc, colon) {
                 return Some((m, doc.tokens[colon].span));
             }
@@ -667,10 +667,9 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
     if lemma_of(&w).is_some() && !ROLE_NOUNS.contains(&w) && !doc.token_text(t).starts_with(char::is_uppercase) {
         return false;
     }
-
     // `"…," From said`: a capital inside a sentence is a name, even when
-    // it spells a function word (Al From).
-    // A capital right after an opening mark starts the quoted sentence.
+    // it spells a function word (Al From). A capital right after an opening
+    // mark starts the quoted sentence instead.
     let after_opening_mark = t > 0 && doc.tokens[t - 1].span.end == tok.span.start && doc.token_text(t - 1).starts_with(is_quote_mark);
     if doc.token_text(t).starts_with(char::is_uppercase) && doc.sentences[doc.sentence_at(tok.span.start)].tokens.0 != t && !after_opening_mark {
         return true;
@@ -1091,11 +1090,16 @@ mod tests {
     use super::*;
     use crate::quotes::detect;
 
+    /// A text's document and its attribution, names from capitalisation alone.
+    fn attributed(text: &str) -> (Document, Attribution) {
+        let doc = Document::new(text);
+        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        (doc, a)
+    }
+
     /// (quote text, speaker name, sieve) for every quote.
     fn run(text: &str) -> Vec<(String, Option<String>, Option<Sieve>)> {
-        let doc = Document::new(text);
-        let quotes = detect(&doc);
-        let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
+        let (doc, a) = attributed(text);
         a.quotes
             .iter()
             .map(|q| (doc.slice(q.quote.span).to_string(), q.speaker.map(|s| a.speakers[s].name.clone()), q.sieve))
@@ -1161,8 +1165,7 @@ mod tests {
         let r = run("\"We will win this war,\" according to Kerry.");
         assert_eq!((r[0].1.as_deref(), r[0].2), (Some("Kerry"), Some(Sieve::Explicit)));
         // The source starts after the whole cue, particle included.
-        let doc = Document::new("\"Let me talk, please, let me talk,\" shot back Trump.");
-        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        let (doc, a) = attributed("\"Let me talk, please, let me talk,\" shot back Trump.");
         assert_eq!(a.quotes[0].mention.map(|m| doc.slice(m)), Some("Trump"));
     }
 
@@ -1195,8 +1198,7 @@ mod tests {
     #[test]
     fn a_mention_that_names_no_one_stays_the_source_mention() {
         let text = "Dawson lifted a sign of her own.\n\n“I am still Sanders,” it read.";
-        let doc = Document::new(text);
-        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        let (doc, a) = attributed(text);
         assert_eq!(a.quotes[0].source_mention.map(|m| doc.slice(m)), Some("it"));
         // Capitalised, `Read` is a name, not the verb.
         let r = run("\"We believe this deal is a great deal for shareholders,\" Read said.");
@@ -1206,8 +1208,7 @@ mod tests {
     #[test]
     fn a_short_attribution_ending_the_sentence_attributes_its_fragments() {
         let text = "The lack of voting places was \"particularly burdensome\" on black communities, which had fewer polling locations than white communities, the lawsuit alleges.";
-        let doc = Document::new(text);
-        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        let (doc, a) = attributed(text);
         let q = a.quotes.iter().find(|q| doc.slice(q.quote.span) == "particularly burdensome").expect("the fragment");
         assert_eq!((q.mention.map(|m| doc.slice(m)), q.sieve), (Some("the lawsuit"), Some(Sieve::Explicit)));
     }
@@ -1303,15 +1304,11 @@ mod tests {
     fn a_relative_pronoun_is_the_mention_and_names_its_antecedent() {
         let text = "Polls were close. Tim Scott, who described the remarks as \"the most racially toxic thing I have heard,\" voted no.";
         assert_eq!(speaker_of(text, "the most racially toxic thing I have heard,").as_deref(), Some("Tim Scott"));
-        let doc = Document::new(text);
-        let quotes = detect(&doc);
-        let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
+        let (doc, a) = attributed(text);
         assert_eq!(a.quotes[0].source_mention.map(|m| doc.slice(m)), Some("who"));
         // In the next paragraph the relative clause is over: a continued quote is the name's.
         let text = "The broker was Mr. Ekovich, who noted: \"Prices had cratered to half their value in those years.\"\n\n\"Things are moving in the right direction now.\"";
-        let doc = Document::new(text);
-        let quotes = detect(&doc);
-        let a = attribute(&doc, &quotes, &crate::ner::find_names(&doc));
+        let (doc, a) = attributed(text);
         let last = a.quotes.last().unwrap();
         assert_eq!((doc.slice(last.quote.span), last.source_mention.map(|m| doc.slice(m))), ("Things are moving in the right direction now.", Some("Mr. Ekovich")));
     }
@@ -1418,8 +1415,7 @@ mod tests {
     #[test]
     fn aliases_cluster_under_the_most_complete_name() {
         let t = "US Secretary of State John Kerry arrived. \"Iran can help,\" Mr Kerry said.";
-        let doc = Document::new(t);
-        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        let (_, a) = attributed(t);
         assert_eq!(a.speakers.len(), 1);
         assert_eq!(a.speakers[0].name, "US Secretary of State John Kerry");
         assert!(a.speakers[0].aliases.contains(&"Mr Kerry".to_string()));

@@ -488,7 +488,7 @@ fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl Fn
 
 /// Word features and tags of CoNLL sentences.
 fn conll_features(encoder: &Encoder, data: &[ConllSentence]) -> Result<(Vec<tch::Tensor>, Vec<Vec<i64>>)> {
-    let feats = crate::ner::tagger::word_features(encoder, data, crate::ner::tagger::CONTEXT_WORDS)?;
+    let feats = crate::ner::tagger::word_features(encoder, data)?;
     Ok((feats, data.iter().map(|s| s.tags.clone()).collect()))
 }
 

@@ -263,12 +263,13 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         if lemma == "read" && word.starts_with(char::is_uppercase) {
             continue;
         }
+        let is_determiner = |k: usize| k < doc.tokens.len() && NOUN_DETERMINERS.iter().any(|d| doc.token_text(k).eq_ignore_ascii_case(d));
         // `IS proclaimed a "caliphate"`: proclaiming a thing is no speech.
-        if lemma == "proclaim" && doc.tokens.get(i + 1).is_some_and(|_| NOUN_DETERMINERS.iter().any(|d| doc.token_text(i + 1).eq_ignore_ascii_case(d))) {
+        if lemma == "proclaim" && is_determiner(i + 1) {
             continue;
         }
         // `in a tweet, saying`, `his report`: after a determiner the form is a noun.
-        if i > 0 && NOUN_DETERMINERS.iter().any(|d| doc.token_text(i - 1).eq_ignore_ascii_case(d)) {
+        if i > 0 && is_determiner(i - 1) {
             continue;
         }
         let mut end = tok.span.end;

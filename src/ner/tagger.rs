@@ -87,7 +87,7 @@ pub struct ConllSentence {
 
 /// Most words in a window of consecutive CoNLL sentences read together
 /// (about 150 word pieces, clear of the encoder's 256).
-pub const CONTEXT_WORDS: usize = 100;
+const CONTEXT_WORDS: usize = 100;
 
 /// Consecutive sentences read as one text, as the pipeline reads a
 /// paragraph: the text, and each sentence's words as `(start, end, first in
@@ -152,11 +152,11 @@ fn word_rows(states: &TokenStates, chars: &[char], words: &[(usize, usize, bool)
 
 /// Per-word features of CoNLL sentences (training and `eval-ner`), one
 /// tensor per sentence. Sentences are encoded in windows of their
-/// neighbours ([`CONTEXT_WORDS`]), as the pipeline encodes whole paragraphs:
+/// neighbours (up to `CONTEXT_WORDS`, 100 words), as the pipeline encodes whole paragraphs:
 /// a name in a short line (`BRUSSELS 1996-08-22`, a sports score) reads
 /// better beside the sentences around it.
-pub fn word_features(encoder: &Encoder, sentences: &[ConllSentence], context_words: usize) -> Result<Vec<Tensor>> {
-    let windows = windows(sentences, context_words);
+pub fn word_features(encoder: &Encoder, sentences: &[ConllSentence]) -> Result<Vec<Tensor>> {
+    let windows = windows(sentences, CONTEXT_WORDS);
     let texts: Vec<&str> = windows.iter().map(|w| w.text.as_str()).collect();
     let states = encoder.token_states(&texts)?;
     let mut out = Vec::with_capacity(sentences.len());
