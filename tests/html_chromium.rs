@@ -8,6 +8,7 @@
 use quotestance::article::Article;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_quotestance"))
@@ -28,7 +29,11 @@ fn chromium() -> PathBuf {
 /// Runs headless Chromium on a local file with the network-quiet flags; with
 /// `screenshot`, writes a PNG, else returns the rendered DOM.
 fn render(page: &Path, screenshot: Option<&Path>, work: &Path) -> String {
-    let profile = work.join(format!("profile-{}", std::process::id()));
+    // One profile per call: the tests run in parallel threads of one process,
+    // and two Chromiums on one profile refuse to start (its SingletonLock).
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::SeqCst);
+    let profile = work.join(format!("profile-{}-{call}", std::process::id()));
     let mut cmd = Command::new(chromium());
     cmd.args([
         "--headless",
@@ -49,6 +54,7 @@ fn render(page: &Path, screenshot: Option<&Path>, work: &Path) -> String {
     };
     cmd.arg(format!("file://{}", page.canonicalize().unwrap().display()));
     let out = cmd.output().expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
