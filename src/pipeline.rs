@@ -7,7 +7,7 @@ use crate::ner::tagger::NerTagger;
 use crate::quotes::detect;
 use crate::document::{Document, Span};
 use crate::encoder::{Encoder, TokenStates};
-use crate::stance::{label_of, quote_speakers, span_features, speaker_text, StanceModel};
+use crate::stance::{fragments_take_their_statements, label_of, quote_speakers, quote_texts, span_features, speaker_text, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -68,7 +68,9 @@ impl Pipeline {
             let (doc, states) = self.encode(article)?;
             let spans: Vec<(usize, usize)> = article.quotes.iter().map(|q| (q.start, q.end)).collect();
             let own = span_features(&self.encoder, &doc, &states, &spans, &quote_speakers(article))?;
-            Ok((self.classify_encoded(article, &doc, &states)?, self.stance.predict_features(&own).iter().map(label_of).collect()))
+            let mut probs = self.stance.predict(&own, &quote_texts(&doc, &spans))?;
+            fragments_take_their_statements(&spans, &mut probs);
+            Ok((self.classify_encoded(article, &doc, &states)?, probs.iter().map(label_of).collect()))
         })
     }
 
@@ -106,7 +108,8 @@ impl Pipeline {
             .iter()
             .map(|q| q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default())
             .collect();
-        let probs = self.stance.predict_features(&span_features(&self.encoder, doc, states, &spans, &speakers)?);
+        let mut probs = self.stance.predict(&span_features(&self.encoder, doc, states, &spans, &speakers)?, &quote_texts(doc, &spans))?;
+        fragments_take_their_statements(&spans, &mut probs);
         Ok(to_article(article, doc, &attribution, &probs))
     }
 }

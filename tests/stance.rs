@@ -17,18 +17,19 @@ fn train_articles() -> Vec<Article> {
 #[test]
 fn shuffled_labels_score_clearly_lower() {
     let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
-    let (x, labels, groups) = training_set(&encoder, &train_articles()).unwrap();
+    let mut set = training_set(&encoder, &train_articles()).unwrap();
     let config = TrainConfig::default();
-    let real = cross_validate(&x, &labels, &groups, 5, &config).unwrap();
+    let real = cross_validate(&set, 5, &config).unwrap();
     // A fixed permutation of the labels breaks every link between text and label.
-    let mut shuffled: Vec<StanceLabel> = labels.clone();
+    let mut shuffled: Vec<StanceLabel> = set.labels.clone();
     let n = shuffled.len();
     let mut state: u64 = 42;
     for i in (1..n).rev() {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         shuffled.swap(i, (state >> 33) as usize % (i + 1));
     }
-    let noise = cross_validate(&x, &shuffled, &groups, 5, &config).unwrap();
+    set.labels = shuffled;
+    let noise = cross_validate(&set, 5, &config).unwrap();
     assert!(real > noise + 0.2, "real labels {real:.3} vs shuffled {noise:.3}");
     assert!(real > 0.55, "cross-validated macro-F1 {real:.3}");
 }
