@@ -7,7 +7,7 @@ use crate::ner::tagger::NerTagger;
 use crate::quotes::detect;
 use crate::document::{Document, Span};
 use crate::encoder::{Encoder, TokenStates};
-use crate::stance::{fragments_take_their_statements, label_of, quote_speakers, quote_texts, span_features, speaker_text, StanceModel};
+use crate::stance::{label_of, quote_speakers, speaker_text, StanceModel};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -67,10 +67,8 @@ impl Pipeline {
         self.per_article(articles, |article| {
             let (doc, states) = self.encode(article)?;
             let spans: Vec<(usize, usize)> = article.quotes.iter().map(|q| (q.start, q.end)).collect();
-            let own = span_features(&self.encoder, &doc, &states, &spans, &quote_speakers(article))?;
-            let mut probs = self.stance.predict(&own, &quote_texts(&doc, &spans))?;
-            fragments_take_their_statements(&spans, &mut probs);
-            Ok((self.classify_encoded(article, &doc, &states)?, probs.iter().map(label_of).collect()))
+            let own = self.stance.predict_spans(&self.encoder, &doc, &states, &spans, &quote_speakers(article))?;
+            Ok((self.classify_encoded(article, &doc, &states)?, own.iter().map(label_of).collect()))
         })
     }
 
@@ -108,8 +106,7 @@ impl Pipeline {
             .iter()
             .map(|q| q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default())
             .collect();
-        let mut probs = self.stance.predict(&span_features(&self.encoder, doc, states, &spans, &speakers)?, &quote_texts(doc, &spans))?;
-        fragments_take_their_statements(&spans, &mut probs);
+        let probs = self.stance.predict_spans(&self.encoder, doc, states, &spans, &speakers)?;
         Ok(to_article(article, doc, &attribution, &probs))
     }
 }

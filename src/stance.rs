@@ -106,7 +106,7 @@ pub fn quote_in_paragraph(doc: &Document, start: usize, end: usize) -> (usize, (
 /// Embedding rows `[spans, EMBEDDING_FEATURES]` of quote spans of an article from its
 /// paragraphs' encoder states (`paragraph_states[i]` is `doc.paragraphs[i]`'s)
 /// and the quotes' speaker texts ([`speaker_text`], one per span).
-pub fn span_features(encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)], speakers: &[String]) -> Result<Tensor> {
+fn span_features(encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)], speakers: &[String]) -> Result<Tensor> {
     if spans.len() != speakers.len() {
         bail!("{} quote spans but {} speakers", spans.len(), speakers.len());
     }
@@ -134,7 +134,7 @@ fn text_features(doc: &Document, paragraph_states: &[TokenStates], spans: &[(usi
 /// Embedding rows of quote spans of an article's text, encoding the article
 /// exactly as the pipeline does, so training, gold-span scoring and
 /// `classify` see the same numbers.
-pub fn article_features(encoder: &Encoder, doc: &Document, spans: &[(usize, usize)], speakers: &[String]) -> Result<Tensor> {
+fn article_features(encoder: &Encoder, doc: &Document, spans: &[(usize, usize)], speakers: &[String]) -> Result<Tensor> {
     if spans.is_empty() {
         return span_features(encoder, doc, &[], spans, speakers);
     }
@@ -226,7 +226,7 @@ const WORDS_FILE: &str = "words.json";
 /// pieces blurs. Cross-validated on eval/train over four partitions by
 /// article, they lifted macro-F1 from 0.669 to 0.690 on average.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuoteWords {
+struct QuoteWords {
     /// The terms in at least [`QuoteWords::MIN_QUOTES`] training quotes, sorted.
     terms: Vec<String>,
     /// Their smoothed inverse document frequencies, `ln((1 + n) / (1 + df)) + 1`.
@@ -235,7 +235,7 @@ pub struct QuoteWords {
 
 impl QuoteWords {
     /// A term seen in one training quote only says nothing about others.
-    pub const MIN_QUOTES: usize = 2;
+    const MIN_QUOTES: usize = 2;
 
     /// The words and word pairs of a text, in order, with repeats.
     fn terms_of(text: &str) -> Vec<String> {
@@ -249,7 +249,7 @@ impl QuoteWords {
     }
 
     /// The vocabulary of a set of training quotes.
-    pub fn fit(quotes: &[&str]) -> QuoteWords {
+    fn fit(quotes: &[&str]) -> QuoteWords {
         let mut df: BTreeMap<String, usize> = BTreeMap::new();
         for q in quotes {
             let mut terms = Self::terms_of(q);
@@ -264,16 +264,12 @@ impl QuoteWords {
         QuoteWords { terms, idf }
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.terms.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
     /// Rows `[quotes, len()]`; a quote with no known term is a zero row.
-    pub fn rows(&self, quotes: &[&str]) -> Tensor {
+    fn rows(&self, quotes: &[&str]) -> Tensor {
         let width = self.len();
         let mut data = vec![0f32; quotes.len() * width];
         for (i, q) in quotes.iter().enumerate() {
@@ -333,32 +329,35 @@ impl StanceModel {
         Ok(())
     }
 
-    /// Label probabilities, `[n, 3]` in [`StanceLabel::ALL`] order, of
-    /// quotes from their embedding rows (see [`span_features`]) and texts.
-    fn probabilities(&self, embeddings: &Tensor, quotes: &[&str]) -> Tensor {
-        let _guard = tch::no_grad_guard();
-        let x = Tensor::cat(&[embeddings.shallow_clone(), self.words.rows(quotes)], 1);
-        x.matmul(&self.weight.tr()).f_add(&self.bias).expect("shapes checked at load").softmax(-1, Kind::Float)
+    /// Label probabilities, in [`StanceLabel::ALL`] order, of quote spans of
+    /// an article from its paragraphs' encoder states (`paragraph_states[i]`
+    /// is `doc.paragraphs[i]`'s) and the quotes' speaker texts
+    /// ([`speaker_text`]), one row each; a fragment inside a longer quote
+    /// takes that quote's, as the guidelines label it.
+    pub fn predict_spans(&self, encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)], speakers: &[String]) -> Result<Vec<[f32; 3]>> {
+        let embeddings = span_features(encoder, doc, paragraph_states, spans, speakers)?;
+        let mut probs = self.predict(&embeddings, &quote_texts(doc, spans))?;
+        fragments_take_their_statements(spans, &mut probs);
+        Ok(probs)
     }
 
-    /// Label probabilities of quotes from their embedding rows (see
-    /// [`span_features`]) and their texts, one row each.
-    pub fn predict(&self, embeddings: &Tensor, quotes: &[&str]) -> Result<Vec<[f32; 3]>> {
-        if embeddings.size() != [quotes.len() as i64, EMBEDDING_FEATURES] {
-            bail!("{} quotes but embedding rows {:?}", quotes.len(), embeddings.size());
-        }
-        Ok(rows(&self.probabilities(embeddings, quotes)))
+    /// Label probabilities of quotes from their embedding rows and their
+    /// texts, one row each.
+    fn predict(&self, embeddings: &Tensor, quotes: &[&str]) -> Result<Vec<[f32; 3]>> {
+        let _guard = tch::no_grad_guard();
+        let x = head_input(&self.words, embeddings, quotes)?;
+        Ok(rows(&x.matmul(&self.weight.tr()).f_add(&self.bias).expect("shapes checked at load").softmax(-1, Kind::Float)))
     }
 
     /// Fits the vocabulary and the head on embedding rows, quote texts and
     /// labels.
     pub fn train(embeddings: &Tensor, quotes: &[&str], labels: &[StanceLabel], config: &TrainConfig) -> Result<StanceModel> {
-        if embeddings.size() != [quotes.len() as i64, EMBEDDING_FEATURES] || quotes.len() != labels.len() {
-            bail!("{} quotes, {} labels and embedding rows {:?}", quotes.len(), labels.len(), embeddings.size());
+        if quotes.len() != labels.len() {
+            bail!("{} quotes but {} labels", quotes.len(), labels.len());
         }
         tch::manual_seed(config.seed);
         let words = QuoteWords::fit(quotes);
-        let x = Tensor::cat(&[embeddings.shallow_clone(), words.rows(quotes)], 1);
+        let x = head_input(&words, embeddings, quotes)?;
         let y = Tensor::from_slice(&labels.iter().map(|l| l.index() as i64).collect::<Vec<_>>());
         let vs = nn::VarStore::new(Device::Cpu);
         let linear = nn::linear(vs.root(), EMBEDDING_FEATURES + words.len() as i64, 3, Default::default());
@@ -373,6 +372,14 @@ impl StanceModel {
     }
 }
 
+/// What the head reads of quotes: their embedding rows beside their words.
+fn head_input(words: &QuoteWords, embeddings: &Tensor, quotes: &[&str]) -> Result<Tensor> {
+    if embeddings.size() != [quotes.len() as i64, EMBEDDING_FEATURES] {
+        bail!("{} quotes but embedding rows {:?}", quotes.len(), embeddings.size());
+    }
+    Ok(Tensor::cat(&[embeddings.shallow_clone(), words.rows(quotes)], 1))
+}
+
 /// Gives each quote lying inside a longer quote of the same article the
 /// probabilities of the longest one around it. The guidelines label a
 /// fragment (`"not our war"` inside `the air campaign was "not our war"`)
@@ -380,7 +387,7 @@ impl StanceModel {
 /// shows better than its few words: in eval/train all 72 such fragments share
 /// their statement's label, and the cross-validated head read them alone
 /// (macro-F1 0.677 → 0.683 when they inherit).
-pub fn fragments_take_their_statements(spans: &[(usize, usize)], probs: &mut [[f32; 3]]) {
+fn fragments_take_their_statements(spans: &[(usize, usize)], probs: &mut [[f32; 3]]) {
     let statement_of = |&(start, end): &(usize, usize)| {
         spans
             .iter()
@@ -464,7 +471,7 @@ pub fn training_set(encoder: &Encoder, articles: &[Article]) -> Result<TrainingS
 }
 
 /// The text of quote spans, as the head reads them.
-pub fn quote_texts<'a>(doc: &'a Document, spans: &[(usize, usize)]) -> Vec<&'a str> {
+fn quote_texts<'a>(doc: &'a Document, spans: &[(usize, usize)]) -> Vec<&'a str> {
     spans.iter().map(|&(start, end)| doc.slice(Span::new(start, end))).collect()
 }
 
