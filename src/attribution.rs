@@ -178,7 +178,7 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
             // A mention of its own that named no one (`it read`) still is where
             // the text attributes the quote. A continued `who` is read as the
             // name it stands for: in the next paragraph, the relative clause is over.
-            let continued = out[j].source_mention.map(|m| if doc.slice(m).eq_ignore_ascii_case("who") { relative_antecedent(doc, m).unwrap_or(m) } else { m });
+            let continued = out[j].source_mention.map(|m| if is_relative_who(doc, m) { relative_antecedent(doc, m).unwrap_or(m) } else { m });
             out[i].source_mention = out[i].mention.or(continued);
             out[i].sieve = Some(Sieve::Continuation);
         } else if let Some(s) = nearest_person(doc, out[i].quote.span.start, &names, &mut speakers) {
@@ -987,7 +987,7 @@ fn resolve_mention(
 ) -> (Option<usize>, Option<Sieve>) {
     let text = doc.slice(mention).to_lowercase();
     // `Beck, who said`: whoever the noun phrase before the relative pronoun names.
-    if text == "who" {
+    if is_relative_who(doc, mention) {
         return match relative_antecedent(doc, mention) {
             Some(antecedent) => resolve_mention(doc, antecedent, names, speakers, recent),
             None => (None, None),
@@ -1056,7 +1056,12 @@ fn resolve_mention(
 fn relative_antecedent(doc: &Document, who: Span) -> Option<Span> {
     let k = doc.tokens.partition_point(|t| t.span.start < who.start);
     let end = if k > 0 && doc.token_text(k - 1) == "," { k - 1 } else { k };
-    np_backward(doc, end).filter(|a| doc.slice(*a).to_lowercase() != "who" && can_name_speaker(doc, *a))
+    np_backward(doc, end).filter(|a| !is_relative_who(doc, *a) && can_name_speaker(doc, *a))
+}
+
+/// Whether a mention is the relative pronoun `who` (see [`relative_antecedent`]).
+fn is_relative_who(doc: &Document, mention: Span) -> bool {
+    doc.slice(mention).eq_ignore_ascii_case("who")
 }
 
 /// `a spokesman for US Central Command`, `one of the tribe's leaders`: a role
