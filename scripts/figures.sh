@@ -7,6 +7,9 @@ bin=./target/release/quotestance
 echo '$ quotestance eval'
 $bin eval
 echo
+echo '$ quotestance stance-curve   # 5-fold CV on ../shared/eval/train with a share of the training articles'
+$bin stance-curve 2>/dev/null
+echo
 echo '$ quotestance eval-ner'
 $bin eval-ner
 echo

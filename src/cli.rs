@@ -7,7 +7,7 @@ use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::ner::tagger::ConllSentence;
 use crate::pipeline::{default_stance_dir, table, Pipeline};
-use crate::stance::{cross_validate, training_set, StanceMeta, TrainConfig};
+use crate::stance::{cross_validate, cross_validate_on_share, training_set, StanceMeta, TrainConfig};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -117,6 +117,20 @@ pub enum Command {
         train: PathBuf,
         #[arg(long, default_value = "models/stance")]
         out: PathBuf,
+    },
+    /// Learning curve of the stance head: 5-fold cross-validated macro-F1 when
+    /// each fold's head sees a quarter, half, three quarters or all of its
+    /// training articles (the committed head's settings). Says whether more
+    /// labeled quotes would help.
+    StanceCurve {
+        #[arg(long, default_value = "../shared/eval/train")]
+        train: PathBuf,
+        /// Stance head directory whose settings (L2, seed) are used.
+        #[arg(long, default_value = "models/stance")]
+        model: PathBuf,
+        /// Random draws of the training articles per share below 1.
+        #[arg(long, default_value = "3", value_parser = clap::value_parser!(u32).range(1..))]
+        draws: u32,
     },
     /// Measure throughput on the sample articles (repeated): `detect` (quote
     /// detection alone, MB/s) or `pipeline` (end to end, articles/s and words/s).
@@ -256,6 +270,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::TrainStance { train, out } => train_stance(load_encoder()?, &train, &out),
+        Command::StanceCurve { train, model, draws } => stance_curve(load_encoder()?, &train, &model, draws),
         Command::Bench { what, input, seconds, repeat } => {
             let articles = read_articles(&input)?;
             let articles: Vec<Article> = (0..repeat).flat_map(|_| articles.iter().cloned()).collect();
@@ -430,6 +445,27 @@ fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
     };
     model.save(out, &meta)?;
     eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
+    Ok(())
+}
+
+fn stance_curve(encoder: Encoder, train_dir: &Path, model: &Path, draws: u32) -> Result<()> {
+    let config = StanceMeta::load(model)?.config;
+    let articles = load_gold(train_dir)?;
+    eprintln!("encoding {} articles", articles.len());
+    let set = training_set(&encoder, &articles)?;
+    if set.labels.is_empty() {
+        bail!("{}: no labeled quotes to train on", train_dir.display());
+    }
+    println!("{} labeled quotes in {} articles, 5 folds by article, l2 {:e}", set.labels.len(), articles.len(), config.l2);
+    println!("{:<24} {:>22} {:>9}  each draw", "share of training folds", "training quotes/fold", "macro-F1");
+    for share in [0.25, 0.5, 0.75, 1.0] {
+        // All the articles is one fixed set: a single draw.
+        let draws = if share < 1.0 { draws } else { 1 };
+        let points = (0..draws).map(|d| cross_validate_on_share(&set, 5, &config, share, d as i64)).collect::<Result<Vec<_>>>()?;
+        let mean = |f: fn(&crate::stance::CurvePoint) -> f64| points.iter().map(f).sum::<f64>() / points.len() as f64;
+        let each: Vec<String> = points.iter().map(|p| format!("{:.3}", p.macro_f1)).collect();
+        println!("{:<24} {:>22.0} {:>9.3}  {}", share, mean(|p| p.train_quotes), mean(|p| p.macro_f1), each.join(" "));
+    }
     Ok(())
 }
 

@@ -478,17 +478,56 @@ fn quote_texts<'a>(doc: &'a Document, spans: &[(usize, usize)]) -> Vec<&'a str> 
 /// Macro-F1 of heads trained on the other folds, predicting each fold
 /// (folds by article; the vocabulary too is fitted on the training folds).
 pub fn cross_validate(set: &TrainingSet, folds: usize, config: &TrainConfig) -> Result<f64> {
+    Ok(cross_validate_on_share(set, folds, config, 1.0, 0)?.macro_f1)
+}
+
+/// One point of a learning curve: heads trained on a share of each fold's
+/// training articles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurvePoint {
+    /// Share of each fold's training articles the head saw.
+    pub share: f64,
+    /// Training quotes per fold, averaged over the folds.
+    pub train_quotes: f64,
+    pub macro_f1: f64,
+}
+
+/// Cross-validated macro-F1 when each fold's head sees only `share` of its
+/// training articles (drawn at random with `draw`; all of them at 1.0). The
+/// test folds stay whole, so the points of a curve are scored on the same
+/// quotes.
+pub fn cross_validate_on_share(set: &TrainingSet, folds: usize, config: &TrainConfig, share: f64, draw: i64) -> Result<CurvePoint> {
+    if !(share > 0.0 && share <= 1.0) {
+        bail!("share of training articles must be in (0, 1], got {share}");
+    }
     let mut pairs = Vec::new();
+    let mut train_quotes = Vec::new();
     for fold in 0..folds {
         let (test, train): (Vec<usize>, Vec<usize>) = (0..set.labels.len()).partition(|&i| set.groups[i] % folds == fold);
+        let train = if share < 1.0 { some_articles(set, &train, share, draw * folds as i64 + fold as i64)? } else { train };
         if train.is_empty() || test.is_empty() {
             continue;
         }
         let model = set.train(&train, config)?;
         let probs = model.predict(&set.embedding_rows(&test), &set.quote_texts(&test))?;
         pairs.extend(test.iter().zip(&probs).map(|(&i, p)| (set.labels[i], label_of(p))));
+        train_quotes.push(train.len() as f64);
     }
-    Ok(crate::eval::StanceScoresReport::from_pairs(&pairs).macro_f1)
+    let train_quotes = train_quotes.iter().sum::<f64>() / train_quotes.len().max(1) as f64;
+    Ok(CurvePoint { share, train_quotes, macro_f1: crate::eval::StanceScoresReport::from_pairs(&pairs).macro_f1 })
+}
+
+/// The quotes of `share` of the articles that the quotes at `idx` come from
+/// (at least one article), drawn by a permutation seeded with `seed`.
+fn some_articles(set: &TrainingSet, idx: &[usize], share: f64, seed: i64) -> Result<Vec<usize>> {
+    let mut articles: Vec<usize> = idx.iter().map(|&i| set.groups[i]).collect();
+    articles.sort_unstable();
+    articles.dedup();
+    let keep = ((share * articles.len() as f64).round() as usize).max(1);
+    tch::manual_seed(seed);
+    let order = Vec::<i64>::try_from(Tensor::randperm(articles.len() as i64, (Kind::Int64, Device::Cpu)))?;
+    let kept: Vec<usize> = order.iter().take(keep).map(|&k| articles[k as usize]).collect();
+    Ok(idx.iter().copied().filter(|&i| kept.contains(&set.groups[i])).collect())
 }
 
 #[cfg(test)]
@@ -533,6 +572,46 @@ mod tests {
         assert_eq!(back.words, model.words);
         assert_eq!(back.predict(&x, &quotes).unwrap(), probs);
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// 20 articles of 3 quotes, one per label, on three embedding axes.
+    fn separable_set() -> TrainingSet {
+        let (articles, width) = (20, EMBEDDING_FEATURES as usize);
+        let n = articles * 3;
+        let mut data = vec![0f32; n * width];
+        for i in 0..n {
+            data[i * width + i % 3] = 1.0;
+        }
+        TrainingSet {
+            embeddings: Tensor::from_slice(&data).view([n as i64, EMBEDDING_FEATURES]),
+            quotes: (0..n).map(|i| format!("quote {i}")).collect(),
+            labels: (0..n).map(|i| StanceLabel::ALL[i % 3]).collect(),
+            groups: (0..n).map(|i| i / 3).collect(),
+        }
+    }
+
+    #[test]
+    fn a_learning_curve_point_trains_on_whole_articles_of_its_share() {
+        let set = separable_set();
+        let config = TrainConfig { epochs: 100, ..Default::default() };
+        let all = cross_validate_on_share(&set, 5, &config, 1.0, 0).unwrap();
+        assert_eq!(all.train_quotes, 48.0, "16 training articles of 3 quotes per fold");
+        assert_eq!(all.macro_f1, cross_validate(&set, 5, &config).unwrap());
+        assert_eq!(all.macro_f1, 1.0);
+        let quarter = cross_validate_on_share(&set, 5, &config, 0.25, 0).unwrap();
+        assert_eq!(quarter.train_quotes, 12.0, "4 of the 16 training articles");
+        assert_eq!(cross_validate_on_share(&set, 5, &config, 0.25, 0).unwrap(), quarter, "a draw is reproducible");
+        let train: Vec<usize> = (0..set.labels.len()).filter(|&i| set.groups[i] % 5 != 0).collect();
+        let kept = some_articles(&set, &train, 0.25, 7).unwrap();
+        for &i in &kept {
+            assert!(set.groups[i] % 5 != 0, "quote {i} is from the test fold");
+            assert_eq!(kept.iter().filter(|&&k| set.groups[k] == set.groups[i]).count(), 3, "article {} kept in part", set.groups[i]);
+        }
+        let other = some_articles(&set, &train, 0.25, 8).unwrap();
+        assert_eq!(other.len(), kept.len());
+        for share in [0.0, -0.5, 1.5, f64::NAN] {
+            assert!(cross_validate_on_share(&set, 5, &config, share, 0).is_err(), "share {share}");
+        }
     }
 
     #[test]

@@ -144,3 +144,9 @@ fn ner_floors_fail_above_the_figures_and_name_the_figure() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("PER.f1") && !stderr.contains("overall.f1"), "{stderr}");
 }
+
+#[test]
+fn stance_curve_names_a_missing_head() {
+    let out = bin().args(["stance-curve", "--model", "/no/such/head"]).output().unwrap();
+    assert_one_line_error(&out, &["/no/such/head/meta.json", "cannot read"]);
+}
