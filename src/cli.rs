@@ -7,7 +7,7 @@ use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::ner::tagger::ConllSentence;
 use crate::pipeline::{default_stance_dir, table, Pipeline};
-use crate::stance::{cross_validate, cross_validate_on_share, training_set, StanceMeta, TrainConfig};
+use crate::stance::{cross_validate, cross_validate_on_share, training_set, StanceMeta, TrainConfig, TrainingSet};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -413,13 +413,20 @@ fn check_floors(figures: &BTreeMap<String, f64>, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
-    let articles = load_gold(train_dir)?;
+/// The labeled articles of a folder and their quotes as the stance head
+/// reads them; an error when none is labeled.
+fn labeled_quotes(encoder: &Encoder, dir: &Path) -> Result<(Vec<Article>, TrainingSet)> {
+    let articles = load_gold(dir)?;
     eprintln!("encoding {} articles", articles.len());
-    let set = training_set(&encoder, &articles)?;
+    let set = training_set(encoder, &articles)?;
     if set.labels.is_empty() {
-        bail!("{}: no labeled quotes to train on", train_dir.display());
+        bail!("{}: no labeled quotes to train on", dir.display());
     }
+    Ok((articles, set))
+}
+
+fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
+    let (articles, set) = labeled_quotes(&encoder, train_dir)?;
     let base = TrainConfig::default();
     let mut cv = Vec::new();
     for l2 in [1e-5, 1e-4, 1e-3, 1e-2] {
@@ -450,12 +457,7 @@ fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
 
 fn stance_curve(encoder: Encoder, train_dir: &Path, model: &Path, draws: u32) -> Result<()> {
     let config = StanceMeta::load(model)?.config;
-    let articles = load_gold(train_dir)?;
-    eprintln!("encoding {} articles", articles.len());
-    let set = training_set(&encoder, &articles)?;
-    if set.labels.is_empty() {
-        bail!("{}: no labeled quotes to train on", train_dir.display());
-    }
+    let (articles, set) = labeled_quotes(&encoder, train_dir)?;
     println!("{} labeled quotes in {} articles, 5 folds by article, l2 {:e}", set.labels.len(), articles.len(), config.l2);
     println!("{:<24} {:>22} {:>9}  each draw", "share of training folds", "training quotes/fold", "macro-F1");
     for share in [0.25, 0.5, 0.75, 1.0] {
