@@ -7,7 +7,7 @@ use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::ner::tagger::ConllSentence;
 use crate::pipeline::{default_stance_dir, table, Pipeline};
-use crate::stance::{cross_validate, cross_validate_on_share, training_set, StanceMeta, TrainConfig, TrainingSet};
+use crate::stance::{cross_validate, cross_validate_on_share, training_set, CurvePoint, StanceMeta, TrainConfig, TrainingSet};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -464,7 +464,7 @@ fn stance_curve(encoder: Encoder, train_dir: &Path, model: &Path, draws: u32) ->
         // All the articles is one fixed set: a single draw.
         let draws = if share < 1.0 { draws } else { 1 };
         let points = (0..draws).map(|d| cross_validate_on_share(&set, 5, &config, share, d as i64)).collect::<Result<Vec<_>>>()?;
-        let mean = |f: fn(&crate::stance::CurvePoint) -> f64| points.iter().map(f).sum::<f64>() / points.len() as f64;
+        let mean = |f: fn(&CurvePoint) -> f64| points.iter().map(f).sum::<f64>() / points.len() as f64;
         let each: Vec<String> = points.iter().map(|p| format!("{:.3}", p.macro_f1)).collect();
         println!("{:<24} {:>22.0} {:>9.3}  {}", share, mean(|p| p.train_quotes), mean(|p| p.macro_f1), each.join(" "));
     }

@@ -504,7 +504,7 @@ pub fn cross_validate_on_share(set: &TrainingSet, folds: usize, config: &TrainCo
     let mut train_quotes = Vec::new();
     for fold in 0..folds {
         let (test, train): (Vec<usize>, Vec<usize>) = (0..set.labels.len()).partition(|&i| set.groups[i] % folds == fold);
-        let train = if share < 1.0 { some_articles(set, &train, share, draw * folds as i64 + fold as i64)? } else { train };
+        let train = some_articles(set, &train, share, draw * folds as i64 + fold as i64)?;
         if train.is_empty() || test.is_empty() {
             continue;
         }

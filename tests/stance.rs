@@ -5,7 +5,7 @@ use quotestance::article::{Article, StanceLabel};
 use quotestance::encoder::Encoder;
 use quotestance::input::article_files;
 use quotestance::encoder::Precision;
-use quotestance::stance::{cross_validate, cross_validate_on_share, training_set, TrainConfig};
+use quotestance::stance::{cross_validate, cross_validate_on_share, training_set, StanceMeta, TrainConfig};
 use std::path::Path;
 use std::process::Command;
 
@@ -41,7 +41,8 @@ fn shuffled_labels_score_clearly_lower() {
 fn a_quarter_of_the_training_articles_scores_clearly_lower() {
     let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
     let set = training_set(&encoder, &train_articles()).unwrap();
-    let config = TrainConfig { l2: 1e-4, ..TrainConfig::default() };
+    // The committed head's settings, as `stance-curve` reads them.
+    let config = StanceMeta::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance")).unwrap().config;
     let all = cross_validate_on_share(&set, 5, &config, 1.0, 0).unwrap();
     let quarter = cross_validate_on_share(&set, 5, &config, 0.25, 0).unwrap();
     assert!(quarter.train_quotes < all.train_quotes / 3.0, "{quarter:?} vs {all:?}");
