@@ -3,10 +3,16 @@
 //! then conversation structure (a quote with no attribution continues the
 //! speaker before it). Mentions are grouped into speakers named by their most
 //! complete name.
+//!
+//! Reads: the [`Document`], its cues, the detected [`QuoteSpan`]s and the
+//! named mentions (rules or the learned tagger). Writes: [`Attribution`]:
+//! per quote its mention, cue, speaker cluster and the sieve that decided;
+//! the [`SpeakerCluster`]s with their names, types and aliases.
 
 use crate::article::{EntityType, QuoteKind};
-use crate::cues::{find_cues, lemma_of, Cue};
+use crate::cues::{lemma_of, Cue};
 use crate::document::{Document, Span, TokenKind, MONTHS};
+use crate::lexicon::{opens_noun_phrase, NAME_PARTICLES, ORGANISATION_ROLE_NOUNS, PRONOUNS_GROUP, PRONOUNS_PERSON, ROLE_NOUNS};
 use crate::ner::{core_name, NamedMention};
 use crate::quotes::{QuoteSpan, SourceSide};
 
@@ -76,32 +82,10 @@ pub struct Attribution {
     pub quotes: Vec<AttributedQuote>,
 }
 
-const PRONOUNS_PERSON: &[&str] = &["he", "she", "i"];
-const PRONOUNS_GROUP: &[&str] = &["they", "it", "we"];
-
-/// Nouns that name a role rather than a person (`the minister`, `a senior official`).
-const ROLE_NOUNS: &[&str] = &[
-    "minister", "president", "secretary", "official", "officials", "spokesman", "spokeswoman",
-    "spokesperson", "leader", "commander", "general", "ambassador", "envoy", "diplomat",
-    "chief", "king", "premier", "chancellor", "senator", "lawmaker", "mp", "source", "sources",
-    "analyst", "expert", "statement", "presidency", "ministry", "government", "militant",
-    "militants", "group", "agency", "television", "tv", "media", "monitor", "observatory",
-    "administration", "army", "military", "pentagon", "prime", "cleric", "father", "mother",
-    "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
-    "spokesmen", "coalition", "communique", "communiqué", "video", "report", "embassy", "researcher",
-    "professor", "planner", "elder", "tribe", "council", "magazine", "newspaper", "ruler", "emir",
-    "chairman", "director", "critic", "office", "campaign", "committee", "court", "judge", "lawyer",
-    "lawyers", "attorney", "candidate", "strategist", "economist", "congressman", "congresswoman",
-    "representative", "senators", "lawmakers", "analysts", "experts", "critics", "advisers", "study",
-    "poll", "survey", "letter", "memo", "paper", "website", "network", "post", "ad", "email", "tweet",
-    "voters", "supporters", "protesters", "residents", "delegates", "organizers", "activists", "donors",
-    "officers", "prosecutors", "investigators", "authorities", "leaders", "party", "staff", "board",
-];
-
 /// Finds the speaker of every quote.
 /// `names` are the article's named mentions, from the learned tagger
 /// (`ner::tagger`) or the capitalisation rules (`ner::find_names`).
-pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -> Attribution {
+pub fn attribute(doc: &Document, cues: &[Cue], quotes: &[QuoteSpan], names: &[NamedMention]) -> Attribution {
     // Names inside direct quotes are what speakers talk about, not speakers.
     let names: Vec<NamedMention> = names
         .iter()
@@ -109,7 +93,6 @@ pub fn attribute(doc: &Document, quotes: &[QuoteSpan], names: &[NamedMention]) -
         .filter(|n| !quotes.iter().any(|q| q.kind == QuoteKind::Direct && q.span.contains(n.span)))
         .collect();
     let names = surnames_as_people(doc, names);
-    let cues = find_cues(doc);
     let mut speakers = cluster_names(doc, &names);
     let mut out: Vec<AttributedQuote> = Vec::with_capacity(quotes.len());
 
@@ -544,7 +527,7 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
     if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
         return Some(doc.tokens[start].span);
     }
-    if DETERMINERS.contains(&w) {
+    if opens_noun_phrase(w) {
         // `the ministry`, `the Albu Nimr tribe`
         let role = np_after(doc, start).filter(|m| m.end <= doc.tokens[limit - 1].span.end && can_name_speaker(doc, *m))?;
         return Some(appositive_name(doc, role, limit).unwrap_or(role));
@@ -572,9 +555,6 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
     let is_role = (start..end).any(|t| ROLE_NOUNS.contains(&doc.lower(t)));
     Some(if is_role { appositive_name(doc, subject, limit).unwrap_or(subject) } else { subject })
 }
-
-/// Lower-case words inside a person's name: `Sheikh Tamim bin Hamad`.
-const NAME_PARTICLES: &[&str] = &["al", "bin", "ibn", "de", "van", "von"];
 
 /// The proper name set off by commas right after a role (`Qatar's ruler,
 /// Sheikh Tamim bin Hamad al-Thani, rejected`): who the role is.
@@ -775,7 +755,7 @@ fn np_before(doc: &Document, end: usize) -> Option<Span> {
                 let capital_end = |w: &str| w.starts_with(char::is_uppercase) || w.split('-').next_back().is_some_and(|p| p.starts_with(char::is_uppercase));
                 words.first().is_some_and(|w| w.starts_with(char::is_uppercase))
                     && words.last().is_some_and(|w| capital_end(w))
-                    && !DETERMINERS.contains(&first.as_str())
+                    && !opens_noun_phrase(&first)
             };
             let relative = |s: Span| matches!(doc.slice(s).split_whitespace().next(), Some("who" | "which" | "whose" | "whom"));
             return match (head, appositive) {
@@ -804,8 +784,6 @@ fn is_plural_possessive_mark(doc: &Document, k: usize) -> bool {
         && doc.tokens[k + 1].span.start > doc.tokens[k].span.end
         && doc.tokens[k + 1].kind == TokenKind::Word
 }
-
-const DETERMINERS: &[&str] = &["the", "a", "an", "its", "his", "her", "their", "our", "another", "one"];
 
 /// Time words that can stand between a source and its cue.
 const TIME_WORDS: &[&str] = &[
@@ -970,9 +948,7 @@ fn description_speaker(doc: &Document, mention: Span, speakers: &mut Vec<Speaker
     if let Some(i) = speakers.iter().position(|c| c.key == key) {
         return i;
     }
-    let is_org = ROLE_NOUNS
-        .iter()
-        .any(|r| matches!(*r, "ministry" | "government" | "presidency" | "agency" | "television" | "tv" | "media" | "group" | "administration" | "army" | "military" | "observatory" | "statement" | "communique" | "communiqué" | "coalition" | "police") && name.to_lowercase().ends_with(r));
+    let is_org = ORGANISATION_ROLE_NOUNS.iter().any(|r| name.to_lowercase().ends_with(r));
     speakers.push(SpeakerCluster { name, entity_type: if is_org { EntityType::ORG } else { EntityType::PER }, aliases: Vec::new(), key });
     speakers.len() - 1
 }
@@ -1093,12 +1069,11 @@ fn nearest_person(doc: &Document, offset: usize, names: &[NamedMention], speaker
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quotes::detect;
 
     /// A text's document and its attribution, names from capitalisation alone.
     fn attributed(text: &str) -> (Document, Attribution) {
         let doc = Document::new(text);
-        let a = attribute(&doc, &detect(&doc), &crate::ner::find_names(&doc));
+        let a = crate::detect_and_attribute(&doc, &crate::ner::find_names(&doc));
         (doc, a)
     }
 

@@ -2,28 +2,41 @@
 //! `main.rs` only parses and calls [`run`].
 
 use crate::article::{Article, StanceLabel};
+use crate::config::{ConfigFlags, PipelineConfig};
 use crate::encoder::{convert_safetensors, Encoder, Precision};
+use crate::heads::HeadSource;
 use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::ner::tagger::ConllSentence;
-use crate::pipeline::{default_stance_dir, table, Pipeline};
+use crate::pipeline::{table, Pipeline};
 use crate::stance::{cross_validate, cross_validate_on_share, training_set, CurvePoint, StanceMeta, TrainConfig, TrainingSet};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "quotestance", version, about = "Finds quotes in news articles, who said them, and their stance toward the anti-IS coalition")]
 pub struct Cli {
-    /// Directory of the converted MiniLM model (default: the setup cache).
-    #[arg(long, global = true, env = "QUOTESTANCE_MODEL_DIR")]
+    /// Directory of the converted MiniLM model [env: QUOTESTANCE_MODEL_DIR;
+    /// default: the setup cache].
+    #[arg(long, global = true)]
     pub model_dir: Option<PathBuf>,
-    /// Arithmetic of the encoder's dense layers. The committed heads were
-    /// trained on int8 states; f32 is the reference model, about half as fast.
-    #[arg(long, global = true, value_enum, default_value = "int8", env = "QUOTESTANCE_PRECISION")]
-    pub precision: Precision,
+    /// Arithmetic of the encoder's dense layers [env: QUOTESTANCE_PRECISION;
+    /// default: int8]. The built-in heads were trained on int8 states and
+    /// refuse others; f32 is the reference model, for heads trained at f32.
+    #[arg(long, global = true, value_enum)]
+    pub precision: Option<Precision>,
+    /// Stance head directory [env: QUOTESTANCE_STANCE_DIR; default: the head
+    /// built into the binary, models/stance at build time].
+    #[arg(long, global = true)]
+    pub stance_model: Option<PathBuf>,
+    /// NER head directory [env: QUOTESTANCE_NER_DIR; default: the head built
+    /// into the binary, models/ner at build time].
+    #[arg(long, global = true)]
+    pub ner_model: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,9 +73,6 @@ pub enum Command {
         /// Where `--format html` writes its pages (`<id>.html`).
         #[arg(long)]
         out_dir: Option<PathBuf>,
-        /// Stance head directory.
-        #[arg(long)]
-        stance_model: Option<PathBuf>,
     },
     /// Label an archive: a folder of .txt/.json files, a JSONL file, or - (JSON
     /// lines on stdin). Streams, resumes, shards; exit code 2 when any article failed.
@@ -89,8 +99,6 @@ pub enum Command {
         /// Longest article accepted, in chars.
         #[arg(long, default_value = "200000")]
         max_chars: usize,
-        #[arg(long)]
-        stance_model: Option<PathBuf>,
     },
     /// Score the pipeline on a gold set (GUIDELINES.md "Scoring").
     Eval {
@@ -108,8 +116,6 @@ pub enum Command {
         /// Also write the report as a self-contained HTML page.
         #[arg(long)]
         html: Option<PathBuf>,
-        #[arg(long)]
-        stance_model: Option<PathBuf>,
     },
     /// Train the stance head on labeled articles, with cross-validation to pick L2.
     TrainStance {
@@ -120,14 +126,11 @@ pub enum Command {
     },
     /// Learning curve of the stance head: 5-fold cross-validated macro-F1 when
     /// each fold's head sees a quarter, half, three quarters or all of its
-    /// training articles (the committed head's settings). Says whether more
-    /// labeled quotes would help.
+    /// training articles (the settings of the --stance-model head). Says
+    /// whether more labeled quotes would help.
     StanceCurve {
         #[arg(long, default_value = "../shared/eval/train")]
         train: PathBuf,
-        /// Stance head directory whose settings (L2, seed) are used.
-        #[arg(long, default_value = "models/stance")]
-        model: PathBuf,
         /// Random draws of the training articles per share below 1.
         #[arg(long, default_value = "3", value_parser = clap::value_parser!(u32).range(1..))]
         draws: u32,
@@ -179,8 +182,6 @@ pub enum Command {
         /// Which split: test or dev.
         #[arg(long, default_value = "test")]
         split: String,
-        #[arg(long, default_value = "models/ner")]
-        model: PathBuf,
         #[arg(long)]
         json: bool,
         /// Exit 1 when an F1 (`overall.f1`, `PER.f1`, …) falls below its floor in
@@ -192,11 +193,13 @@ pub enum Command {
     ConvertModel { dir: PathBuf },
 }
 
-pub fn run(cli: Cli) -> Result<()> {
-    let (model_dir, precision) = (cli.model_dir.clone(), cli.precision);
-    let load_encoder = || Encoder::load_from(model_dir.as_deref(), precision);
+/// Runs a command. `Ok` carries the exit code: 0, or 2 from `label` when
+/// some articles failed (each reported on stderr and in its errors file).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let config = PipelineConfig::resolve(ConfigFlags { model_dir: cli.model_dir, precision: cli.precision, stance_model: cli.stance_model, ner_model: cli.ner_model })?;
+    let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Classify { inputs, format, out_dir, stance_model } => {
+        Command::Classify { inputs, format, out_dir } => {
             if matches!(format, Format::Html) && out_dir.is_none() {
                 bail!("--format html writes one page per article: give --out-dir DIR");
             }
@@ -204,18 +207,17 @@ pub fn run(cli: Cli) -> Result<()> {
             for input in &inputs {
                 articles.extend(read_articles(input)?);
             }
-            let pipeline = load_pipeline(load_encoder()?, stance_model)?;
+            let pipeline = Pipeline::load(&config)?;
             let labeled = pipeline.classify(&articles)?;
-            let mut out = std::io::stdout().lock();
-            match format {
-                Format::Jsonl => {
+            match (format, out_dir) {
+                (Format::Jsonl, _) => {
                     for a in &labeled {
                         writeln!(out, "{}", serde_json::to_string(a)?)?;
                     }
                 }
-                Format::Table => write!(out, "{}", table(&labeled))?,
-                Format::Html => {
-                    let dir = out_dir.expect("checked above");
+                (Format::Table, _) => write!(out, "{}", table(&labeled))?,
+                (Format::Html, None) => unreachable!("checked above"),
+                (Format::Html, Some(dir)) => {
                     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
                     for a in &labeled {
                         let path = dir.join(crate::html::page_file_name(&a.id));
@@ -224,13 +226,11 @@ pub fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
-            Ok(())
         }
-        Command::Eval { gold, json, floors, errors, html, stance_model } => {
-            let stance_dir = stance_model.unwrap_or_else(default_stance_dir);
-            let pipeline = load_pipeline(load_encoder()?, Some(stance_dir.clone()))?;
+        Command::Eval { gold, json, floors, errors, html } => {
+            let pipeline = Pipeline::load(&config)?;
             let gold = load_gold(&gold)?;
-            let (report, mistakes) = evaluate(&pipeline, &gold, &stance_dir)?;
+            let (report, mistakes) = evaluate(&pipeline, &gold, &config.stance)?;
             if let Some(path) = &html {
                 let ids: Vec<String> = gold.iter().map(|a| a.id.clone()).collect();
                 std::fs::write(path, crate::html::eval_page(&report, &mistakes, &ids)).with_context(|| format!("{}: cannot write", path.display()))?;
@@ -244,20 +244,12 @@ pub fn run(cli: Cli) -> Result<()> {
                     eprintln!("{}\t{}\t{:?}{}\t{}", e.article, e.error, e.kind, detail, e.quote.replace('\n', " "));
                 }
             }
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", report.table());
-            }
-            if let Some(path) = floors {
-                check_floors(&report.figures(), &path)?;
-            }
-            Ok(())
+            write_report(&mut out, &report, report.table(), &report.figures(), json, floors.as_deref())?;
         }
-        Command::Label { input, output, errors, resume, shard, html, chunk, max_chars, stance_model } => {
+        Command::Label { input, output, errors, resume, shard, html, chunk, max_chars } => {
             let shard = shard.as_deref().map(crate::label::parse_shard).transpose()?;
             let input = crate::label::LabelInput::from_arg(&input)?;
-            let pipeline = load_pipeline(load_encoder()?, stance_model)?;
+            let pipeline = Pipeline::load(&config)?;
             let opts = crate::label::LabelOptions { output, errors, resume, shard, html, chunk, max_chars };
             let summary = crate::label::run(&pipeline, input, &opts)?;
             eprintln!(
@@ -265,27 +257,27 @@ pub fn run(cli: Cli) -> Result<()> {
                 summary.labeled, summary.failed, summary.skipped_resume, summary.skipped_shard
             );
             if summary.failed > 0 {
-                std::process::exit(2);
+                return Ok(ExitCode::from(2));
             }
-            Ok(())
         }
-        Command::TrainStance { train, out } => train_stance(load_encoder()?, &train, &out),
-        Command::StanceCurve { train, model, draws } => stance_curve(load_encoder()?, &train, &model, draws),
+        Command::TrainStance { train, out: dir } => train_stance(config.load_encoder()?, &train, &dir)?,
+        Command::StanceCurve { train, draws } => stance_curve(&mut out, config.load_encoder()?, &train, &config.stance, draws)?,
         Command::Bench { what, input, seconds, repeat } => {
             let articles = read_articles(&input)?;
             let articles: Vec<Article> = (0..repeat).flat_map(|_| articles.iter().cloned()).collect();
-            match what {
+            let line = match what {
                 BenchTarget::Detect => bench_detect(&articles, seconds),
                 BenchTarget::Pipeline => {
-                    let pipeline = load_pipeline(load_encoder()?, None)?;
-                    bench_rate("pipeline", &articles, seconds, || pipeline.classify(&articles).map(drop))
+                    let pipeline = Pipeline::load(&config)?;
+                    bench_rate("pipeline", &articles, seconds, || pipeline.classify(&articles).map(drop))?
                 }
                 BenchTarget::Encoder => {
-                    let encoder = load_encoder()?;
+                    let encoder = config.load_encoder()?;
                     let docs: Vec<crate::document::Document> = articles.iter().map(|a| crate::document::Document::new(a.text.as_str())).collect();
-                    bench_rate("encoder", &articles, seconds, || docs.iter().try_for_each(|d| encoder.paragraph_states(d).map(drop)))
+                    bench_rate("encoder", &articles, seconds, || docs.iter().try_for_each(|d| encoder.paragraph_states(d).map(drop)))?
                 }
-            }
+            };
+            writeln!(out, "{line}")?;
         }
         Command::BenchPolnear { dir, json, errors, floors } => {
             let report = crate::polnear::score_dir(&dir, |line| {
@@ -293,65 +285,58 @@ pub fn run(cli: Cli) -> Result<()> {
                     eprintln!("{line}");
                 }
             })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", report.table());
-            }
-            if let Some(path) = floors {
-                check_floors(&report.figures(), &path)?;
-            }
-            Ok(())
+            write_report(&mut out, &report, report.table(), &report.figures(), json, floors.as_deref())?;
         }
-        Command::TrainNer { data, out, epochs } => {
+        Command::TrainNer { data, out: dir, epochs } => {
             use crate::ner::tagger::{read_conll, NerTagger, NerTrainConfig};
-            let encoder = load_encoder()?;
+            let encoder = config.load_encoder()?;
             let train = read_conll(&data.join("train.txt"))?;
             eprintln!("train-ner: encoding {} sentences", train.len());
             let (feats, tags) = conll_features(&encoder, &train)?;
-            let config = NerTrainConfig { epochs, ..Default::default() };
-            let tagger = NerTagger::train(&feats, &tags, &config, |line| eprintln!("train-ner: {line}"))?;
-            tagger.save(&out)?;
+            let train_config = NerTrainConfig { epochs, ..Default::default() };
+            let tagger = NerTagger::train(&feats, &tags, &train_config, |line| eprintln!("train-ner: {line}"))?;
+            tagger.save(&dir)?;
             let dev = read_conll(&data.join("dev.txt"))?;
             let scores = ner_scores(&encoder, &tagger, &dev)?;
-            let meta = serde_json::json!({"config": config, "encoder_precision": precision.as_str(), "train_sentences": train.len(), "dev": scores.iter().map(|(t, p)| (t.clone(), p.f1)).collect::<BTreeMap<_, _>>()});
-            std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta)? + "\n")?;
-            eprintln!("train-ner: wrote {} (dev F1 overall {:.3})", out.display(), scores.last().map_or(0.0, |s| s.1.f1));
-            Ok(())
+            let meta = serde_json::json!({"config": train_config, "train_sentences": train.len(), "dev": scores.iter().map(|(t, p)| (t.clone(), p.f1)).collect::<BTreeMap<_, _>>(), "contract": NerTagger::contract(&encoder)});
+            std::fs::write(dir.join("meta.json"), serde_json::to_string_pretty(&meta)? + "\n")?;
+            eprintln!("train-ner: wrote {} (dev F1 overall {:.3})", dir.display(), scores.last().map_or(0.0, |s| s.1.f1));
         }
-        Command::EvalNer { data, split, model, json, floors } => {
+        Command::EvalNer { data, split, json, floors } => {
             use crate::ner::tagger::{read_conll, NerTagger};
             if split != "test" && split != "dev" {
                 bail!("--split must be test or dev, not {split:?}");
             }
-            let encoder = load_encoder()?;
-            let tagger = NerTagger::load(&model)?;
+            let encoder = config.load_encoder()?;
+            let tagger = NerTagger::load(&config.ner, &encoder)?;
             let sentences = read_conll(&data.join(format!("{split}.txt")))?;
             let scores = ner_scores(&encoder, &tagger, &sentences)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&scores)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&scores)?)?;
             } else {
-                println!("CoNLL-2003 {split}: {} sentences", sentences.len());
-                println!("{:<8} {:>9} {:>9} {:>9} {:>6}", "type", "precision", "recall", "F1", "gold");
+                writeln!(out, "CoNLL-2003 {split}: {} sentences", sentences.len())?;
+                writeln!(out, "{:<8} {:>9} {:>9} {:>9} {:>6}", "type", "precision", "recall", "F1", "gold")?;
                 for (ty, p) in &scores {
-                    println!("{:<8} {:>9.3} {:>9.3} {:>9.3} {:>6}", ty, p.precision, p.recall, p.f1, p.gold);
+                    writeln!(out, "{:<8} {:>9.3} {:>9.3} {:>9.3} {:>6}", ty, p.precision, p.recall, p.f1, p.gold)?;
                 }
             }
             if let Some(path) = floors {
                 check_floors(&scores.iter().map(|(ty, p)| (format!("{ty}.f1"), p.f1)).collect(), &path)?;
             }
-            Ok(())
         }
         Command::ConvertModel { dir } => {
             let path = convert_safetensors(&dir)?;
             eprintln!("wrote {}", path.display());
-            Ok(())
         }
     }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn load_pipeline(encoder: Encoder, stance_model: Option<PathBuf>) -> Result<Pipeline> {
-    Pipeline::load(encoder, &stance_model.unwrap_or_else(default_stance_dir))
+/// Whether an error is a closed pipe on our output (`quotestance … | head`):
+/// the reader has all it wants, so the run ends quietly, as ripgrep does.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 fn load_gold(dir: &Path) -> Result<Vec<Article>> {
@@ -363,12 +348,12 @@ fn load_gold(dir: &Path) -> Result<Vec<Article>> {
 }
 
 /// Runs the pipeline on every gold article and scores it.
-pub fn evaluate(pipeline: &Pipeline, gold: &[Article], stance_dir: &Path) -> Result<(EvalReport, Vec<EvalError>)> {
+pub fn evaluate(pipeline: &Pipeline, gold: &[Article], stance: &HeadSource) -> Result<(EvalReport, Vec<EvalError>)> {
     // One encoder pass per article serves both the prediction and the
     // stance of the gold spans with their gold speakers.
     let (predicted, gold_span_stances): (Vec<Article>, Vec<Vec<StanceLabel>>) = pipeline.classify_and_read_own_quotes(gold)?.into_iter().unzip();
     // Baselines on the gold spans, so the model's gain is visible.
-    let majority = crate::stance::StanceMeta::load(stance_dir)?.majority();
+    let majority = crate::stance::StanceMeta::load(stance)?.majority();
     let mut majority_pairs = Vec::new();
     let mut zero_shot_pairs = Vec::new();
     for g in gold {
@@ -391,6 +376,21 @@ pub fn evaluate(pipeline: &Pipeline, gold: &[Article], stance_dir: &Path) -> Res
     report.stance_baselines.insert(format!("majority class ({})", majority.as_str()), crate::eval::StanceScoresReport::from_pairs(&majority_pairs));
     report.stance_baselines.insert("zero-shot (nearest label description)".into(), crate::eval::StanceScoresReport::from_pairs(&zero_shot_pairs));
     Ok((report, errors(&cases)))
+}
+
+/// Writes a report as JSON or as its table, then checks its figures against
+/// the floors file, if any.
+fn write_report(out: &mut impl Write, report: &impl serde::Serialize, table: String, figures: &BTreeMap<String, f64>, json: bool, floors: Option<&Path>) -> Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)?;
+    } else {
+        write!(out, "{table}")?;
+    }
+    out.flush()?;
+    match floors {
+        Some(path) => check_floors(figures, path),
+        None => Ok(()),
+    }
 }
 
 /// Compares figures with floors (`{"direct.f1": 0.9, ...}`); lists every breach.
@@ -448,31 +448,31 @@ fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
         train_articles: articles.len(),
         cv_macro_f1: cv,
         label_counts,
-        encoder_precision: encoder.precision().as_str().to_string(),
+        contract: Some(model.contract(&encoder)),
     };
     model.save(out, &meta)?;
     eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
     Ok(())
 }
 
-fn stance_curve(encoder: Encoder, train_dir: &Path, model: &Path, draws: u32) -> Result<()> {
+fn stance_curve(out: &mut impl Write, encoder: Encoder, train_dir: &Path, model: &HeadSource, draws: u32) -> Result<()> {
     let config = StanceMeta::load(model)?.config;
     let (articles, set) = labeled_quotes(&encoder, train_dir)?;
-    println!("{} labeled quotes in {} articles, 5 folds by article, l2 {:e}", set.labels.len(), articles.len(), config.l2);
-    println!("{:<24} {:>22} {:>9}  each draw", "share of training folds", "training quotes/fold", "macro-F1");
+    writeln!(out, "{} labeled quotes in {} articles, 5 folds by article, l2 {:e}", set.labels.len(), articles.len(), config.l2)?;
+    writeln!(out, "{:<24} {:>22} {:>9}  each draw", "share of training folds", "training quotes/fold", "macro-F1")?;
     for share in [0.25, 0.5, 0.75, 1.0] {
         // All the articles is one fixed set: a single draw.
         let draws = if share < 1.0 { draws } else { 1 };
         let points = (0..draws).map(|d| cross_validate_on_share(&set, 5, &config, share, d as i64)).collect::<Result<Vec<_>>>()?;
         let mean = |f: fn(&CurvePoint) -> f64| points.iter().map(f).sum::<f64>() / points.len() as f64;
         let each: Vec<String> = points.iter().map(|p| format!("{:.3}", p.macro_f1)).collect();
-        println!("{:<24} {:>22.0} {:>9.3}  {}", share, mean(|p| p.train_quotes), mean(|p| p.macro_f1), each.join(" "));
+        writeln!(out, "{:<24} {:>22.0} {:>9.3}  {}", share, mean(|p| p.train_quotes), mean(|p| p.macro_f1), each.join(" "))?;
     }
     Ok(())
 }
 
 /// Quote detection alone, in MB of article text per second on one thread.
-fn bench_detect(articles: &[Article], seconds: f64) -> Result<()> {
+fn bench_detect(articles: &[Article], seconds: f64) -> String {
     let bytes: usize = articles.iter().map(|a| a.text.len()).sum();
     let start = std::time::Instant::now();
     let mut rounds = 0usize;
@@ -480,13 +480,13 @@ fn bench_detect(articles: &[Article], seconds: f64) -> Result<()> {
     while start.elapsed().as_secs_f64() < seconds {
         for a in articles {
             let doc = crate::document::Document::new(a.text.as_str());
-            quotes += crate::quotes::detect(&doc).len();
+            quotes += crate::quotes::detect(&doc, &crate::cues::find_cues(&doc)).len();
         }
         rounds += 1;
     }
     let secs = start.elapsed().as_secs_f64();
     let mb = (bytes * rounds) as f64 / 1e6;
-    println!(
+    format!(
         "detect: {:.1} MB/s ({} articles x {} rounds, {:.2} MB in {:.2} s, {} quotes per round)",
         mb / secs,
         articles.len(),
@@ -494,13 +494,12 @@ fn bench_detect(articles: &[Article], seconds: f64) -> Result<()> {
         mb,
         secs,
         quotes / rounds.max(1)
-    );
-    Ok(())
+    )
 }
 
 /// Articles and words per second of `round`, which processes all `articles`
 /// once; after one warm-up round, rounds repeat for `seconds`.
-fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl FnMut() -> Result<()>) -> Result<()> {
+fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl FnMut() -> Result<()>) -> Result<String> {
     let words: usize = articles.iter().map(|a| a.text.split_whitespace().count()).sum();
     round()?;
     let start = std::time::Instant::now();
@@ -510,7 +509,7 @@ fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl Fn
         rounds += 1;
     }
     let secs = start.elapsed().as_secs_f64();
-    println!(
+    Ok(format!(
         "{what}: {:.2} articles/s, {:.0} words/s ({} articles of {:.0} words on average, {} rounds in {:.2} s, {} threads)",
         (articles.len() * rounds) as f64 / secs,
         (words * rounds) as f64 / secs,
@@ -519,8 +518,7 @@ fn bench_rate(what: &str, articles: &[Article], seconds: f64, mut round: impl Fn
         rounds,
         secs,
         tch::get_num_threads()
-    );
-    Ok(())
+    ))
 }
 
 /// Word features and tags of CoNLL sentences.
@@ -531,6 +529,9 @@ fn conll_features(encoder: &Encoder, data: &[ConllSentence]) -> Result<(Vec<tch:
 
 fn ner_scores(encoder: &Encoder, tagger: &crate::ner::tagger::NerTagger, data: &[ConllSentence]) -> Result<Vec<(String, crate::eval::Prf)>> {
     let (feats, gold) = conll_features(encoder, data)?;
-    let predicted: Vec<Vec<usize>> = feats.chunks(64).flat_map(|c| tagger.predict_many(c)).collect();
+    let mut predicted: Vec<Vec<usize>> = Vec::with_capacity(feats.len());
+    for chunk in feats.chunks(64) {
+        predicted.extend(tagger.predict_many(chunk)?);
+    }
     Ok(crate::ner::tagger::score_entities(&gold, &predicted))
 }

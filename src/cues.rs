@@ -1,6 +1,9 @@
 //! The lexicon of communication cues (`said`, `told reporters`, `according to`)
 //! that both quote detection and attribution read. It is a shared resource, not
 //! a stage: it finds cue words in a document and says nothing about quotes.
+//!
+//! Reads: the [`Document`]. Writes: [`Cue`]s (span, lemma, kind), handed to
+//! detection and attribution alike.
 
 use crate::document::{Document, Span, TokenKind};
 
@@ -222,10 +225,6 @@ const AUXILIARIES: &[&str] = &[
     "could", "did", "does", "not",
 ];
 
-/// Words after which a cue's form is a noun (`a tweet`, `the report`, `his
-/// warning`), never the verb of a speaker.
-const NOUN_DETERMINERS: &[&str] = &["a", "an", "the", "his", "her", "its", "their", "our", "my", "your", "this", "these", "those"];
-
 /// Whether the word at `i` ends a short attribution after a quote's closing
 /// comma (`," the Saudis state in the white paper`): a word before it, a stop,
 /// comma or `in` after it, and `,"` within the eight tokens before.
@@ -263,7 +262,7 @@ pub fn find_cues(doc: &Document) -> Vec<Cue> {
         if lemma == "read" && word.starts_with(char::is_uppercase) {
             continue;
         }
-        let is_determiner = |k: usize| k < doc.tokens.len() && NOUN_DETERMINERS.iter().any(|d| doc.token_text(k).eq_ignore_ascii_case(d));
+        let is_determiner = |k: usize| k < doc.tokens.len() && crate::lexicon::DETERMINERS.iter().any(|d| doc.token_text(k).eq_ignore_ascii_case(d));
         // `IS proclaimed a "caliphate"`: proclaiming a thing is no speech.
         if lemma == "proclaim" && is_determiner(i + 1) {
             continue;

@@ -4,6 +4,9 @@
 //! start of the text, as GUIDELINES.md defines, so that offsets read the same in
 //! Rust, in Python and in the JSON files. Regexes work on bytes; [`Document`]
 //! converts between the two units in one place.
+//!
+//! Reads: the article text. Writes: [`Document`] (paragraphs, sentences,
+//! tokens with char spans), which every later stage reads and none changes.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,8 @@
 //! Scoring of predictions against gold articles, as GUIDELINES.md "Scoring"
 //! defines it. Pure functions over [`Article`]s: no model runs here.
+//!
+//! Reads: gold and predicted [`Article`]s (and the stance of the gold spans).
+//! Writes: an [`EvalReport`] and the list of errors.
 
 use crate::article::{Article, QuoteKind, QuoteRecord, StanceLabel};
 use crate::document::{Document, Span, TokenKind};

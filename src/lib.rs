@@ -9,12 +9,17 @@ pub mod article;
 pub mod attribution;
 #[cfg(feature = "model")]
 pub mod cli;
+#[cfg(feature = "model")]
+pub mod config;
 pub mod cues;
 pub mod document;
 #[cfg(feature = "model")]
 pub mod encoder;
 pub mod eval;
+#[cfg(feature = "model")]
+pub mod heads;
 pub mod html;
+pub mod lexicon;
 pub mod input;
 #[cfg(feature = "model")]
 pub mod label;
@@ -28,13 +33,24 @@ pub mod stance;
 
 use attribution::{attribute, Attribution};
 use document::Document;
+use ner::NamedMention;
+
+/// Detection then attribution of one document: the one wiring of the stages
+/// before stance, for the model path and the rules-only path alike. The
+/// speech cues are found once and handed to both stages; `names` is the
+/// name source (the rules of [`ner::find_names`], or those merged with the
+/// learned tagger's in the pipeline).
+pub fn detect_and_attribute(doc: &Document, names: &[NamedMention]) -> Attribution {
+    let cues = cues::find_cues(doc);
+    let quotes = quotes::detect(doc, &cues);
+    attribute(doc, &cues, &quotes, names)
+}
 
 /// Detection and attribution of one article with the rule-based names: the
-/// stages that need no model (the pipeline uses the learned tagger instead).
+/// stages that need no model (PolNeAR, the property tests, the fuzz target).
 pub fn analyse(text: &str) -> (Document, Attribution) {
     let doc = Document::new(text);
-    let quotes = quotes::detect(&doc);
-    let attribution = attribute(&doc, &quotes, &ner::find_names(&doc));
+    let attribution = detect_and_attribute(&doc, &ner::find_names(&doc));
     (doc, attribution)
 }
 

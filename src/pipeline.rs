@@ -1,22 +1,18 @@
 //! The whole path from an article's text to its labeled quotes: detection →
 //! attribution → stance, written out in the GUIDELINES.md shape.
+//!
+//! Reads: an [`Article`]'s id, title and text. Writes: a new [`Article`] with
+//! its entities (speakers) and quotes (span, kind, speaker, mention, cue,
+//! sieve, stance and its probabilities); the input's own quotes are replaced.
 
 use crate::article::{Article, Entity, QuoteRecord, StanceLabel, StanceScores, TextSpan};
-use crate::attribution::{attribute, Attribution};
-use crate::ner::tagger::NerTagger;
-use crate::quotes::detect;
+use crate::attribution::Attribution;
+use crate::config::PipelineConfig;
 use crate::document::{Document, Span};
 use crate::encoder::{Encoder, TokenStates};
+use crate::ner::tagger::NerTagger;
 use crate::stance::{label_of, quote_speakers, speaker_text, StanceModel};
-use anyhow::Result;
-use std::path::{Path, PathBuf};
-
-/// The committed stance head, unless `$QUOTESTANCE_STANCE_DIR` names another.
-pub fn default_stance_dir() -> PathBuf {
-    std::env::var_os("QUOTESTANCE_STANCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join("stance"))
-}
+use anyhow::{bail, Result};
 
 pub struct Pipeline {
     pub encoder: Encoder,
@@ -32,17 +28,17 @@ pub struct Pipeline {
 // shared weights, which is what `classify` does, one article per thread.
 unsafe impl Sync for Pipeline {}
 
-/// The committed NER head, unless `$QUOTESTANCE_NER_DIR` names another.
-pub fn default_ner_dir() -> PathBuf {
-    std::env::var_os("QUOTESTANCE_NER_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join("ner"))
-}
-
 impl Pipeline {
-    pub fn load(encoder: Encoder, stance_dir: &Path) -> Result<Pipeline> {
-        let stance = StanceModel::load(stance_dir)?;
-        let ner = NerTagger::load(&default_ner_dir())?;
+    /// The encoder and both heads as `config` says, each head's contract
+    /// checked against the encoder.
+    pub fn load(config: &PipelineConfig) -> Result<Pipeline> {
+        Pipeline::with_encoder(config.load_encoder()?, config)
+    }
+
+    /// The heads of `config` over an encoder already loaded.
+    pub fn with_encoder(encoder: Encoder, config: &PipelineConfig) -> Result<Pipeline> {
+        let stance = StanceModel::load(&config.stance, &encoder)?;
+        let ner = NerTagger::load(&config.ner, &encoder)?;
         Ok(Pipeline { encoder, stance, ner })
     }
 
@@ -97,9 +93,8 @@ impl Pipeline {
     /// One encoded article: detection, attribution, then stance from the
     /// quotes, their paragraphs and their speakers.
     fn classify_encoded(&self, article: &Article, doc: &Document, states: &[TokenStates]) -> Result<Article> {
-        let quotes = detect(doc);
-        let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, states));
-        let attribution = attribute(doc, &quotes, &names);
+        let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, states)?);
+        let attribution = crate::detect_and_attribute(doc, &names);
         let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
         let speakers: Vec<String> = attribution
             .quotes
@@ -107,7 +102,7 @@ impl Pipeline {
             .map(|q| q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default())
             .collect();
         let probs = self.stance.predict_spans(&self.encoder, doc, states, &spans, &speakers)?;
-        Ok(to_article(article, doc, &attribution, &probs))
+        to_article(article, doc, &attribution, &probs)
     }
 }
 
@@ -154,8 +149,12 @@ fn article_pool() -> Result<&'static rayon::ThreadPool> {
     Ok(POOL.get_or_init(|| pool))
 }
 
-/// Writes a pipeline result in the GUIDELINES.md shape.
-pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, probs: &[[f32; 3]]) -> Article {
+/// Writes a pipeline result in the GUIDELINES.md shape: one probability row
+/// per attributed quote, or an error.
+pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, probs: &[[f32; 3]]) -> Result<Article> {
+    if probs.len() != attribution.quotes.len() {
+        bail!("{}: {} quotes but {} stance rows", input.id, attribution.quotes.len(), probs.len());
+    }
     let mut ids: Vec<String> = Vec::new();
     let mut entities = Vec::new();
     for s in &attribution.speakers {
@@ -182,7 +181,7 @@ pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, pr
             sieve: q.sieve.map(|s| s.as_str().to_string()),
         })
         .collect();
-    Article { id: input.id.clone(), title: input.title.clone(), text: input.text.clone(), entities, quotes }
+    Ok(Article { id: input.id.clone(), title: input.title.clone(), text: input.text.clone(), entities, quotes })
 }
 
 /// One line per quote: speaker, stance, kind and the quote, for people to read.
@@ -225,13 +224,22 @@ mod tests {
         let input = Article::from_text("t", text.to_string()).unwrap();
         let (doc, attribution) = crate::analyse(text);
         let probs = vec![[0.2, 0.5, 0.3]; attribution.quotes.len()];
-        let out = to_article(&input, &doc, &attribution, &probs);
+        let out = to_article(&input, &doc, &attribution, &probs).unwrap();
         out.validate().unwrap();
         assert_eq!(out.quotes.len(), 2);
         assert!(out.quotes.iter().all(|q| q.stance == Some(StanceLabel::Oppose)));
         let speakers: Vec<&str> = out.entities.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(speakers, vec!["Mr Kerry", "Zarif"]);
         assert_eq!(out.quotes[0].speaker.as_deref(), Some("mr_kerry"));
+    }
+
+    #[test]
+    fn a_stance_row_short_is_an_error_not_a_dropped_quote() {
+        let text = "\"We will win,\" Mr Kerry said. Zarif said strikes alone would fail.";
+        let input = Article::from_text("t", text.to_string()).unwrap();
+        let (doc, attribution) = crate::analyse(text);
+        let err = to_article(&input, &doc, &attribution, &[[0.2, 0.5, 0.3]]).unwrap_err().to_string();
+        assert!(err.contains("2 quotes but 1 stance rows"), "{err}");
     }
 
     #[test]

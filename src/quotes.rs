@@ -1,10 +1,15 @@
 //! Quote detection: direct quotes (words inside quotation marks, in any house
 //! style) and indirect quotes (the content clause of a communication cue), as
 //! GUIDELINES.md "What is a quote" defines them.
+//!
+//! Reads: the [`Document`] and its speech cues ([`crate::cues::find_cues`],
+//! found once by the caller). Writes: [`QuoteSpan`]s (kind, char span, the
+//! cue and label spans detection saw), sorted by start.
 
 use crate::article::QuoteKind;
-use crate::cues::{find_cues, Cue, CueKind};
+use crate::cues::{Cue, CueKind};
 use crate::document::{Document, Span, TokenKind};
+use crate::lexicon::DETERMINERS;
 
 /// A detected quote. `cue` is set for indirect quotes, whose detection starts
 /// from their cue; attribution finds the cues of direct quotes itself.
@@ -29,10 +34,9 @@ pub enum SourceSide {
 
 /// Finds all quotes of a document, ordered by start (direct before indirect at
 /// the same start).
-pub fn detect(doc: &Document) -> Vec<QuoteSpan> {
-    let cues = find_cues(doc);
-    let mut quotes = detect_direct(doc, &cues);
-    let indirect = detect_indirect(doc, &quotes, &cues);
+pub fn detect(doc: &Document, cues: &[Cue]) -> Vec<QuoteSpan> {
+    let mut quotes = detect_direct(doc, cues);
+    let indirect = detect_indirect(doc, &quotes, cues);
     quotes.extend(indirect);
     quotes.sort_by_key(|q| (q.span.start, q.kind == QuoteKind::Indirect, q.span.end));
     quotes
@@ -444,8 +448,6 @@ const CLAUSE_STARTED: &[&str] = &[
     "would", "will", "could", "can", "should", "must", "may", "might", "is", "was", "were", "are",
     "has", "had", "have", "did", "does", "do", "but", "and", "wo", "won't", "isn't", "wasn't",
 ];
-
-const DETERMINERS: &[&str] = &["the", "a", "an", "his", "her", "their", "its"];
 
 const WH_WORDS: &[&str] = &["what", "whether", "how", "why", "when", "where", "who", "if"];
 
@@ -905,7 +907,7 @@ fn is_speaker_label(label: &str) -> bool {
     }
     let words: Vec<&str> = label.split_whitespace().collect();
     words.iter().enumerate().all(|(i, w)| {
-        w.starts_with(char::is_uppercase) || (i + 1 == words.len() && crate::ner::ROLE_WORDS.contains(&w.to_lowercase().as_str()))
+        w.starts_with(char::is_uppercase) || (i + 1 == words.len() && crate::lexicon::ROLE_NOUNS.contains(&w.to_lowercase().as_str()))
     })
 }
 
@@ -941,7 +943,7 @@ mod tests {
 
     fn found(text: &str) -> Vec<(QuoteKind, String)> {
         let doc = Document::new(text);
-        detect(&doc).into_iter().map(|q| (q.kind, doc.slice(q.span).to_string())).collect()
+        detect(&doc, &crate::cues::find_cues(&doc)).into_iter().map(|q| (q.kind, doc.slice(q.span).to_string())).collect()
     }
 
     fn directs(text: &str) -> Vec<String> {

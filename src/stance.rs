@@ -3,10 +3,15 @@
 //! beside the words of the quote. The head is trained by `train-stance` on
 //! `eval/train`-style articles and committed under `models/stance/`; the
 //! encoder's weights stay in the setup cache.
+//!
+//! Reads: the [`Document`], its paragraphs' [`TokenStates`] (last layer),
+//! the attributed quote spans and their speakers' names. Writes: three
+//! probabilities (support, oppose, neutral) per quote.
 
 use crate::article::{Article, StanceLabel};
 use crate::document::{Document, Span};
-use crate::encoder::{Encoder, TokenStates, DIM};
+use crate::encoder::{Encoder, Precision, TokenStates, DIM};
+use crate::heads::{FeatureBlock, HeadContract, HeadSource, CONTRACT_FORMAT, PARAGRAPH_OFFSETS};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -175,17 +180,13 @@ pub struct StanceMeta {
     /// Training quotes per label: the majority-class baseline predicts the largest.
     #[serde(default)]
     pub label_counts: std::collections::BTreeMap<String, usize>,
-    /// The encoder precision the features were computed at (`int8` or `f32`):
-    /// the head reads best at the same one.
-    #[serde(default)]
-    pub encoder_precision: String,
+    /// What the head reads of the encoder, checked at load.
+    pub contract: Option<HeadContract>,
 }
 
 impl StanceMeta {
-    pub fn load(dir: &Path) -> Result<StanceMeta> {
-        let path = dir.join(META_FILE);
-        let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("{}: malformed", path.display()))
+    pub fn load(source: &HeadSource) -> Result<StanceMeta> {
+        source.read_json(META_FILE)
     }
 
     /// The most frequent training label.
@@ -210,7 +211,7 @@ pub fn zero_shot(encoder: &Encoder, quotes: &[&str]) -> Result<Vec<StanceLabel>>
     let q = encoder.embed(quotes)?;
     let d = encoder.embed(&LABEL_DESCRIPTIONS)?;
     let best = q.matmul(&d.tr()).argmax(1, false);
-    let best: Vec<i64> = Vec::<i64>::try_from(best).unwrap_or_default();
+    let best: Vec<i64> = Vec::<i64>::try_from(best)?;
     Ok(best.into_iter().map(|i| StanceLabel::ALL[i as usize]).collect())
 }
 
@@ -294,31 +295,41 @@ impl QuoteWords {
 }
 
 impl StanceModel {
-    pub fn load(dir: &Path) -> Result<StanceModel> {
-        let path = dir.join(WEIGHTS_FILE);
-        if !path.is_file() {
-            bail!("stance head {} is missing: run `quotestance train-stance`", path.display());
-        }
-        let words_path = dir.join(WORDS_FILE);
-        let words_text = std::fs::read_to_string(&words_path).with_context(|| format!("{}: cannot read (retrain with `quotestance train-stance`)", words_path.display()))?;
-        let words: QuoteWords = serde_json::from_str(&words_text).with_context(|| format!("{}: malformed", words_path.display()))?;
+    /// Loads a head and checks its `meta.json` contract against `encoder`.
+    pub fn load(source: &HeadSource, encoder: &Encoder) -> Result<StanceModel> {
+        StanceModel::load_for(source, encoder.precision(), encoder.last_layer())
+    }
+
+    /// Loads a head for an encoder at `precision` whose last layer is `layer`.
+    pub fn load_for(source: &HeadSource, precision: Precision, layer: usize) -> Result<StanceModel> {
+        let meta = StanceMeta::load(source)?;
+        let words: QuoteWords = source.read_json(WORDS_FILE)?;
         if words.terms.len() != words.idf.len() || words.terms.windows(2).any(|p| p[0] >= p[1]) {
-            bail!("{}: terms must be sorted, distinct and one idf each", words_path.display());
+            bail!("{}: terms must be sorted, distinct and one idf each", source.describe(WORDS_FILE));
         }
-        let tensors = Tensor::read_safetensors(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Some(stored) = &meta.contract else {
+            bail!("{}: states no contract (retrain with `quotestance train-stance`)", source.describe(META_FILE));
+        };
+        stored.check(&contract(precision, layer, words.len()), source)?;
+        let tensors = source.read_tensors(WEIGHTS_FILE)?;
         let get = |name: &str| {
             tensors
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, t)| t.shallow_clone())
-                .with_context(|| format!("{} has no tensor {name:?}", path.display()))
+                .with_context(|| format!("{} has no tensor {name:?}", source.describe(WEIGHTS_FILE)))
         };
         let (weight, bias) = (get("weight")?, get("bias")?);
         let features = EMBEDDING_FEATURES + words.len() as i64;
         if weight.size() != [3, features] || bias.size() != [3] {
-            bail!("{}: weight {:?} / bias {:?} do not fit {features} features ({EMBEDDING_FEATURES} embedding columns and {} terms)", path.display(), weight.size(), bias.size(), words.len());
+            bail!("{}: weight {:?} / bias {:?} do not fit {features} features ({EMBEDDING_FEATURES} embedding columns and {} terms)", source.describe(WEIGHTS_FILE), weight.size(), bias.size(), words.len());
         }
         Ok(StanceModel { words, weight, bias })
+    }
+
+    /// The contract this head is trained under with `encoder`'s states.
+    pub fn contract(&self, encoder: &Encoder) -> HeadContract {
+        contract(encoder.precision(), encoder.last_layer(), self.words.len())
     }
 
     pub fn save(&self, dir: &Path, meta: &StanceMeta) -> Result<()> {
@@ -346,7 +357,11 @@ impl StanceModel {
     fn predict(&self, embeddings: &Tensor, quotes: &[&str]) -> Result<Vec<[f32; 3]>> {
         let _guard = tch::no_grad_guard();
         let x = head_input(&self.words, embeddings, quotes)?;
-        Ok(rows(&x.matmul(&self.weight.tr()).f_add(&self.bias).expect("shapes checked at load").softmax(-1, Kind::Float)))
+        let probs = rows(&x.matmul(&self.weight.tr()).f_add(&self.bias)?.softmax(-1, Kind::Float))?;
+        if probs.len() != quotes.len() {
+            bail!("{} quotes but {} probability rows", quotes.len(), probs.len());
+        }
+        Ok(probs)
     }
 
     /// Fits the vocabulary and the head on embedding rows, quote texts and
@@ -369,6 +384,19 @@ impl StanceModel {
         }
         let bias = linear.bs.as_ref().expect("linear layers have a bias").detach().copy();
         Ok(StanceModel { words, weight: linear.ws.detach().copy(), bias })
+    }
+}
+
+/// The head's input as this build lays it out: the quote's, the paragraph's
+/// and the speaker's embeddings from the encoder's last layer, then the
+/// quote's `words` tf-idf columns.
+fn contract(precision: Precision, layer: usize, words: usize) -> HeadContract {
+    HeadContract {
+        format: CONTRACT_FORMAT,
+        encoder_precision: precision.as_str().to_string(),
+        layer,
+        offsets: PARAGRAPH_OFFSETS.to_string(),
+        features: vec![FeatureBlock::new("quote", DIM), FeatureBlock::new("paragraph", DIM), FeatureBlock::new("speaker", DIM), FeatureBlock::new("words", words as i64)],
     }
 }
 
@@ -415,9 +443,9 @@ pub fn label_of(p: &[f32; 3]) -> StanceLabel {
     StanceLabel::ALL[best]
 }
 
-fn rows(probs: &Tensor) -> Vec<[f32; 3]> {
-    let flat: Vec<f32> = Vec::<f32>::try_from(probs.contiguous().view(-1)).unwrap_or_default();
-    flat.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()
+fn rows(probs: &Tensor) -> Result<Vec<[f32; 3]>> {
+    let flat: Vec<f32> = Vec::<f32>::try_from(probs.contiguous().view(-1))?;
+    Ok(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
 
 /// The labeled quotes of a set of articles, as the head reads them.
@@ -566,9 +594,11 @@ mod tests {
             assert_eq!(label_of(p), labels[i], "row {i}: {p:?}");
         }
         let dir = std::env::temp_dir().join(format!("qs-stance-{}", std::process::id()));
-        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![], label_counts: Default::default(), encoder_precision: "int8".into() };
+        let contract = contract(Precision::Int8, 6, model.words.len());
+        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![], label_counts: Default::default(), contract: Some(contract) };
         model.save(&dir, &meta).unwrap();
-        let back = StanceModel::load(&dir).unwrap();
+        let source = HeadSource::Dir(crate::heads::HeadKind::Stance, dir.clone());
+        let back = StanceModel::load_for(&source, Precision::Int8, 6).unwrap();
         assert_eq!(back.words, model.words);
         assert_eq!(back.predict(&x, &quotes).unwrap(), probs);
         std::fs::remove_dir_all(dir).ok();
@@ -654,7 +684,18 @@ mod tests {
 
     #[test]
     fn load_rejects_a_missing_head() {
-        let err = StanceModel::load(Path::new("/nonexistent/dir")).err().unwrap().to_string();
+        let source = HeadSource::Dir(crate::heads::HeadKind::Stance, "/nonexistent/dir".into());
+        let err = StanceModel::load_for(&source, Precision::Int8, 6).err().unwrap().to_string();
         assert!(err.contains("train-stance"), "{err}");
+    }
+
+    #[test]
+    fn the_built_in_head_loads_for_the_encoder_it_was_trained_on_only() {
+        let source = HeadSource::BuiltIn(crate::heads::HeadKind::Stance);
+        assert!(StanceModel::load_for(&source, Precision::Int8, 6).is_ok());
+        let err = format!("{:#}", StanceModel::load_for(&source, Precision::F32, 6).err().unwrap());
+        assert!(err.contains("trained on int8 encoder states but the encoder runs at f32"), "{err}");
+        let err = format!("{:#}", StanceModel::load_for(&source, Precision::Int8, 3).err().unwrap());
+        assert!(err.contains("reads encoder layer 6 but this build gives it layer 3"), "{err}");
     }
 }

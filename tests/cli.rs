@@ -147,6 +147,6 @@ fn ner_floors_fail_above_the_figures_and_name_the_figure() {
 
 #[test]
 fn stance_curve_names_a_missing_head() {
-    let out = bin().args(["stance-curve", "--model", "/no/such/head"]).output().unwrap();
-    assert_one_line_error(&out, &["/no/such/head/meta.json", "cannot read"]);
+    let out = bin().args(["stance-curve", "--stance-model", "/no/such/head"]).output().unwrap();
+    assert_one_line_error(&out, &["/no/such/head/meta.json", "no such file", "train-stance"]);
 }

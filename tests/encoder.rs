@@ -3,6 +3,7 @@
 //! same weights (tests/fixtures/reference_embeddings.json, made by
 //! scripts/reference_embeddings.py). Needs the setup cache (`make setup`).
 
+use quotestance::config::PipelineConfig;
 use quotestance::encoder::{Encoder, DIM};
 use serde::Deserialize;
 
@@ -25,7 +26,7 @@ fn rows(t: &tch::Tensor) -> Vec<Vec<f32>> {
 
 #[test]
 fn embeddings_match_the_transformers_reference() {
-    let encoder = Encoder::load_default().expect("run `make setup` first");
+    let encoder = Encoder::load(&PipelineConfig::from_env().unwrap().model_dir).expect("run `make setup` first");
     let r = reference();
     let texts: Vec<&str> = r.texts.iter().map(String::as_str).collect();
     let ours = rows(&encoder.embed(&texts).unwrap());
@@ -39,7 +40,7 @@ fn embeddings_match_the_transformers_reference() {
 
 #[test]
 fn batching_and_order_do_not_change_embeddings() {
-    let mut encoder = Encoder::load_default().expect("run `make setup` first");
+    let mut encoder = Encoder::load(&PipelineConfig::from_env().unwrap().model_dir).expect("run `make setup` first");
     let r = reference();
     let texts: Vec<&str> = r.texts.iter().map(String::as_str).collect();
     let together = rows(&encoder.embed(&texts).unwrap());
@@ -55,7 +56,7 @@ fn batching_and_order_do_not_change_embeddings() {
 
 #[test]
 fn token_states_carry_char_offsets_into_the_text() {
-    let encoder = Encoder::load_default().expect("run `make setup` first");
+    let encoder = Encoder::load(&PipelineConfig::from_env().unwrap().model_dir).expect("run `make setup` first");
     let text = "Zarif warned «aerial bombardments» would fail.";
     let states = encoder.token_states(&[text]).unwrap();
     let s = &states[0];
@@ -70,7 +71,7 @@ fn token_states_carry_char_offsets_into_the_text() {
 #[test]
 fn int8_embeddings_stay_close_to_the_reference() {
     use quotestance::encoder::Precision;
-    let mut encoder = Encoder::load_default().expect("run `make setup` first");
+    let mut encoder = Encoder::load(&PipelineConfig::from_env().unwrap().model_dir).expect("run `make setup` first");
     encoder.set_precision(Precision::Int8).unwrap();
     assert_eq!(encoder.precision(), Precision::Int8);
     let r = reference();
@@ -100,7 +101,7 @@ fn the_ner_layer_is_the_same_layer_at_both_precisions() {
         a.iter().zip(&b).map(|(x, y)| cos(x, y)).sum::<f32>() / a.len() as f32
     };
     let text = "Foreign Minister Sergei Lavrov said the strikes in Syria were illegal.";
-    let mut encoder = Encoder::load_default().expect("run `make setup` first");
+    let mut encoder = Encoder::load(&PipelineConfig::from_env().unwrap().model_dir).expect("run `make setup` first");
     let f32_states = encoder.token_states(&[text]).unwrap().remove(0);
     encoder.set_precision(Precision::Int8).unwrap();
     let int8_states = encoder.token_states(&[text]).unwrap().remove(0);

@@ -2,9 +2,9 @@
 //! The stance model reads its input and retrains reproducibly.
 
 use quotestance::article::{Article, StanceLabel};
-use quotestance::encoder::Encoder;
+use quotestance::config::PipelineConfig;
+use quotestance::heads::{HeadKind, HeadSource};
 use quotestance::input::article_files;
-use quotestance::encoder::Precision;
 use quotestance::stance::{cross_validate, cross_validate_on_share, training_set, StanceMeta, TrainConfig};
 use std::path::Path;
 use std::process::Command;
@@ -16,7 +16,7 @@ fn train_articles() -> Vec<Article> {
 
 #[test]
 fn shuffled_labels_score_clearly_lower() {
-    let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
+    let encoder = PipelineConfig::from_env().and_then(|c| c.load_encoder()).expect("run `make setup` first");
     let mut set = training_set(&encoder, &train_articles()).unwrap();
     let config = TrainConfig::default();
     let real = cross_validate(&set, 5, &config).unwrap();
@@ -39,10 +39,10 @@ fn shuffled_labels_score_clearly_lower() {
 /// head, is what limits it.
 #[test]
 fn a_quarter_of_the_training_articles_scores_clearly_lower() {
-    let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
+    let encoder = PipelineConfig::from_env().and_then(|c| c.load_encoder()).expect("run `make setup` first");
     let set = training_set(&encoder, &train_articles()).unwrap();
     // The committed head's settings, as `stance-curve` reads them.
-    let config = StanceMeta::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance")).unwrap().config;
+    let config = StanceMeta::load(&HeadSource::BuiltIn(HeadKind::Stance)).unwrap().config;
     let all = cross_validate_on_share(&set, 5, &config, 1.0, 0).unwrap();
     let quarter = cross_validate_on_share(&set, 5, &config, 0.25, 0).unwrap();
     assert!(quarter.train_quotes < all.train_quotes / 3.0, "{quarter:?} vs {all:?}");
@@ -81,7 +81,7 @@ fn retraining_reproduces_the_committed_head() {
 #[test]
 fn each_distinct_speaker_is_read_once_and_no_speaker_as_unknown() {
     use quotestance::stance::speaker_rows;
-    let encoder = Encoder::load_from(None, Precision::Int8).expect("run `make setup` first");
+    let encoder = PipelineConfig::from_env().and_then(|c| c.load_encoder()).expect("run `make setup` first");
     let speakers: Vec<String> = ["John Kerry, Mr Kerry", "", "Mohammad Javad Zarif", "John Kerry, Mr Kerry", "unknown"].iter().map(|s| s.to_string()).collect();
     let rows = speaker_rows(&encoder, &speakers).unwrap();
     assert_eq!(rows.size(), vec![5, quotestance::encoder::DIM]);

@@ -2,6 +2,10 @@
 //! (BERT, 6 layers, 384 dims, uncased), loaded from the setup cache with
 //! rust-bert. It gives pooled, normalised embeddings of texts (as
 //! sentence-transformers does) and per-token hidden states with char offsets.
+//!
+//! Reads: texts (a [`crate::document::Document`]'s paragraphs). Writes:
+//! [`TokenStates`] per paragraph (last layer and layer [`NER_LAYER`], with
+//! paragraph-relative char offsets) and pooled sentence embeddings.
 
 use anyhow::{bail, Context, Result};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
@@ -31,6 +35,11 @@ impl Precision {
             Precision::F32 => "f32",
             Precision::Int8 => "int8",
         }
+    }
+
+    /// The precision named `int8` or `f32`.
+    pub fn from_name(name: &str) -> Option<Precision> {
+        [Precision::F32, Precision::Int8].into_iter().find(|p| p.as_str() == name)
     }
 }
 
@@ -82,7 +91,7 @@ pub fn convert_safetensors(dir: &Path) -> Result<PathBuf> {
 pub const NER_LAYER: usize = 3;
 
 /// Hidden states of one text: one row per word piece, with the char span of
-/// the text it came from (`None` for [CLS] and [SEP]).
+/// the text it came from (`None` for `[CLS]` and `[SEP]`).
 pub struct TokenStates {
     pub offsets: Vec<Option<(usize, usize)>>,
     /// The last layer's states, `[pieces, DIM]`, f32, on the CPU: what
@@ -115,7 +124,7 @@ pub struct Encoder {
     /// Set by [`Encoder::set_precision`] to `Int8`.
     int8: Option<Int8Bert>,
     device: Device,
-    /// Longest input in word pieces, [CLS] and [SEP] included.
+    /// Longest input in word pieces, `[CLS]` and `[SEP]` included.
     pub max_len: usize,
     /// Texts per forward pass.
     pub batch_size: usize,
@@ -147,6 +156,12 @@ impl Encoder {
         Ok(Encoder { model, tokenizer, vs, config, int8: None, device, max_len: 256, batch_size: 32, token_budget: 256 })
     }
 
+    /// The number of transformer layers; the last one's states are
+    /// [`TokenStates::hidden`].
+    pub fn last_layer(&self) -> usize {
+        self.config.num_hidden_layers as usize
+    }
+
     pub fn precision(&self) -> Precision {
         if self.int8.is_some() {
             Precision::Int8
@@ -174,22 +189,6 @@ impl Encoder {
             }
         };
         Ok(())
-    }
-
-    /// Loads from [`default_model_dir`] or `$QUOTESTANCE_MODEL_DIR`.
-    pub fn load_default() -> Result<Encoder> {
-        let dir = std::env::var_os("QUOTESTANCE_MODEL_DIR").map(PathBuf::from).unwrap_or_else(default_model_dir);
-        Encoder::load(&dir)
-    }
-
-    /// Loads from `dir` when given, else as [`Encoder::load_default`], at `precision`.
-    pub fn load_from(dir: Option<&Path>, precision: Precision) -> Result<Encoder> {
-        let mut encoder = match dir {
-            Some(dir) => Encoder::load(dir)?,
-            None => Encoder::load_default()?,
-        };
-        encoder.set_precision(precision)?;
-        Ok(encoder)
     }
 
     /// Runs the transformer over texts, in batches of similar length (padding

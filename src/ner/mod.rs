@@ -4,12 +4,17 @@
 //! titles, organisation and place words. It is the interface the attribution
 //! stage reads; a learned tagger (issue: learned NER) replaces the guessing
 //! inside `find_names` without changing it.
+//!
+//! Reads: the [`Document`] (and, merged in by the pipeline, the tagger's
+//! mentions). Writes: [`NamedMention`]s (span, type, token range).
 
 #[cfg(feature = "model")]
 pub mod tagger;
 
 use crate::article::EntityType;
 use crate::document::{Document, Span, TokenKind};
+pub use crate::lexicon::PERSON_TITLES;
+use crate::lexicon::{is_name_connector, ORG_WORDS, PLACE_WORDS};
 
 /// A named mention: `US Secretary of State John Kerry`, `the Pentagon`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,55 +24,6 @@ pub struct NamedMention {
     /// Token indices `[first, last)`.
     pub tokens: (usize, usize),
 }
-
-/// Titles and offices that precede a person's name.
-pub const PERSON_TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "president", "minister", "secretary", "king", "queen", "prince",
-    "sheikh", "ayatollah", "general", "gen", "col", "colonel", "lt", "maj", "major", "captain",
-    "capt", "admiral", "adm", "senator", "sen", "rep", "representative", "governor", "gov",
-    "chancellor", "pope", "premier", "spokesman", "spokeswoman", "spokesperson", "ambassador",
-    "envoy", "chief", "commander", "leader", "mp", "lawmaker", "emir", "sultan", "cardinal",
-    "rear", "vice", "deputy", "foreign", "defence", "defense", "prime", "state", "general-secretary",
-    "secretary-general", "director", "sir", "lord", "baroness", "judge", "justice", "mayor",
-    "speaker", "sergeant", "brigadier", "marshal", "analyst", "professor", "prof", "imam", "cleric",
-    "brig", "sgt", "cmdr", "cpl",
-];
-
-/// Nouns that name a speaker by role: `the minister`, `a senior official`.
-pub const ROLE_WORDS: &[&str] = &[
-    "minister", "president", "secretary", "official", "officials", "spokesman", "spokeswoman",
-    "spokesperson", "leader", "commander", "general", "ambassador", "envoy", "diplomat", "chief",
-    "king", "premier", "chancellor", "senator", "lawmaker", "mp", "source", "sources", "analyst",
-    "expert", "presidency", "ministry", "government", "militants", "group", "agency", "television",
-    "tv", "media", "monitor", "observatory", "administration", "army", "military", "cleric",
-    "police", "governor", "mayor", "colonel", "officer", "adviser", "advisor", "aide", "aides",
-    "spokesmen", "coalition", "pm", "fm", "chief", "boss", "head",
-];
-
-/// Head words of organisation names.
-const ORG_WORDS: &[&str] = &[
-    "ministry", "department", "council", "agency", "command", "office", "house", "pentagon",
-    "kremlin", "elysee", "elysée", "government", "army", "forces", "force", "coalition", "nations",
-    "union", "league", "committee", "parliament", "assembly", "congress", "senate", "party",
-    "front", "group", "state", "news", "times", "post", "reuters", "afp", "ap", "bbc", "cnn",
-    "irna", "isna", "presidency", "observatory", "institute", "organisation", "organization",
-    "nato", "un", "eu", "isis", "unhcr", "unicef", "sana", "irna", "isna", "amaq", "cnn", "bbc", "rtl", "isil", "daesh", "is", "hezbollah", "guards", "corps",
-    "militia", "militias", "bank", "fund", "association", "foundation", "centre", "center",
-    "university", "cabinet", "court", "embassy", "mission", "brigade", "brigades", "navy",
-    "airwars", "amnesty", "watch", "unicef", "unhcr", "who", "peshmerga", "agency",
-];
-
-/// Countries, capitals and regions that speak as states in the news.
-const PLACE_WORDS: &[&str] = &[
-    "us", "u.s", "u.s.", "usa", "america", "washington", "britain", "uk", "london", "france",
-    "paris", "germany", "berlin", "russia", "moscow", "iran", "tehran", "iraq", "baghdad", "syria",
-    "damascus", "turkey", "ankara", "jordan", "amman", "egypt", "cairo", "saudi", "arabia",
-    "riyadh", "qatar", "doha", "uae", "emirates", "china", "beijing", "japan", "tokyo",
-    "australia", "canberra", "canada", "ottawa", "israel", "lebanon", "beirut", "kuwait",
-    "bahrain", "oman", "yemen", "libya", "tripoli", "belgium", "netherlands", "denmark", "norway",
-    "italy", "rome", "spain", "kurdistan", "erbil", "europe", "kobane", "kobani", "mosul",
-    "ramadi", "tikrit", "raqqa", "aleppo", "anbar", "israel",
-];
 
 /// Capitalised words that start sentences or label things without naming a speaker.
 const NOT_NAMES: &[&str] = &[
@@ -84,9 +40,6 @@ const NOT_NAMES: &[&str] = &[
     "between", "because", "although", "though", "even", "still", "yet", "now", "then", "once",
     "chairing", "according", "addressing", "writing", "interviewed",
 ];
-
-/// Connectors allowed inside a name: `Secretary of State`, `Abu Bakr al-Baghdadi`.
-const NAME_CONNECTORS: &[&str] = &["of", "al", "bin", "ibn", "de", "du", "van", "von", "der", "la", "le", "for", "and"];
 
 /// A capitalised word, or an Arabic name with a particle: `al-Jubeir`, `el-Sissi`.
 pub fn is_capitalised(doc: &Document, t: usize) -> bool {
@@ -133,7 +86,7 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
                         k += 1;
                     }
                     // The whole name must end there (`Abadi's State of Law` does not).
-                    let continues = k < last && NAME_CONNECTORS.contains(&doc.token_text(k).to_lowercase().as_str());
+                    let continues = k < last && is_name_connector(&doc.token_text(k).to_lowercase());
                     if k > end && !continues && ORG_WORDS.contains(&doc.token_text(k - 1).to_lowercase().as_str()) {
                         end = k;
                     }
@@ -154,7 +107,7 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
                 }
                 // Connectors, possibly chained: `Secretary of State`, `von der Leyen`, `Chief of the Defence Force`.
                 let mut k = end;
-                while k < last && (NAME_CONNECTORS.contains(&doc.token_text(k).to_lowercase().as_str()) || (k > end && doc.token_text(k) == "the")) {
+                while k < last && (is_name_connector(&doc.token_text(k).to_lowercase()) || (k > end && doc.token_text(k) == "the")) {
                     k += 1;
                 }
                 if k > end && k < last && k - end <= 2 && is_capitalised(doc, k) {
@@ -279,7 +232,7 @@ pub fn core_name(doc: &Document, first: usize, last: usize) -> Vec<String> {
     for (i, w) in words.iter().enumerate() {
         let l = w.to_lowercase();
         let l = l.trim_end_matches('.');
-        if PERSON_TITLES.contains(&l) || PLACE_WORDS.contains(&l) || NAME_CONNECTORS.contains(&l) || l.ends_with("ian") || l.ends_with("ish") || l == "us" {
+        if PERSON_TITLES.contains(&l) || PLACE_WORDS.contains(&l) || is_name_connector(l) || l.ends_with("ian") || l.ends_with("ish") || l == "us" {
             start = i + 1;
         }
     }

@@ -2,10 +2,14 @@
 //! states plus word-shape features (the encoder is uncased, so capitalisation
 //! must come from beside it). Trained on CoNLL-2003 by `train-ner`; only the
 //! head is stored, under `models/ner/`.
+//!
+//! Reads: the [`Document`] and its paragraphs' [`TokenStates`] (layer
+//! [`NER_LAYER`]). Writes: [`NamedMention`]s of PER, ORG and LOC.
 
 use crate::article::EntityType;
 use crate::document::Document;
-use crate::encoder::{Encoder, TokenStates, DIM};
+use crate::encoder::{Encoder, Precision, TokenStates, DIM, NER_LAYER};
+use crate::heads::{FeatureBlock, HeadContract, HeadSource, CONTRACT_FORMAT, PARAGRAPH_OFFSETS};
 use crate::ner::NamedMention;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -204,6 +208,19 @@ impl Default for NerTrainConfig {
 }
 
 const WEIGHTS_FILE: &str = "head.safetensors";
+const META_FILE: &str = "meta.json";
+
+/// The tagger's input as this build lays it out: layer [`NER_LAYER`]'s
+/// states of each word's first piece, its shape columns, its hashed ids.
+fn contract(precision: Precision) -> HeadContract {
+    HeadContract {
+        format: CONTRACT_FORMAT,
+        encoder_precision: precision.as_str().to_string(),
+        layer: NER_LAYER,
+        offsets: PARAGRAPH_OFFSETS.to_string(),
+        features: vec![FeatureBlock::new("layer_states", DIM), FeatureBlock::new("shape", SHAPE), FeatureBlock::new("hashed_ids", IDS)],
+    }
+}
 
 impl NerTagger {
     fn build() -> NerTagger {
@@ -222,14 +239,43 @@ impl NerTagger {
         NerTagger { vs, words, suffixes, prefixes, shapes, lstm, proj, transitions, start, end, input_dropout: 0.0 }
     }
 
-    pub fn load(dir: &Path) -> Result<NerTagger> {
-        let path = dir.join(WEIGHTS_FILE);
-        if !path.is_file() {
-            bail!("NER head {} is missing: run `quotestance train-ner`", path.display());
+    /// Loads a head and checks its `meta.json` contract against `encoder`.
+    pub fn load(source: &HeadSource, encoder: &Encoder) -> Result<NerTagger> {
+        NerTagger::load_for(source, encoder.precision())
+    }
+
+    /// Loads a head for an encoder at `precision`.
+    pub fn load_for(source: &HeadSource, precision: Precision) -> Result<NerTagger> {
+        #[derive(Deserialize)]
+        struct Meta {
+            contract: Option<HeadContract>,
         }
-        let mut tagger = NerTagger::build();
-        tagger.vs.load(&path).with_context(|| format!("cannot load {}", path.display()))?;
+        let meta: Meta = source.read_json(META_FILE)?;
+        let Some(stored) = meta.contract else {
+            bail!("{}: states no contract (retrain with `quotestance train-ner`)", source.describe(META_FILE));
+        };
+        stored.check(&contract(precision), source)?;
+        let tagger = NerTagger::build();
+        let mut stored = source.read_tensors(WEIGHTS_FILE)?;
+        let mut variables: Vec<(String, Tensor)> = tagger.vs.variables().into_iter().collect();
+        variables.sort_by(|a, b| a.0.cmp(&b.0));
+        let names = |v: &[(String, Tensor)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        if names(&stored) != names(&variables) {
+            bail!("{}: tensors {:?} but the tagger has {:?}", source.describe(WEIGHTS_FILE), names(&stored), names(&variables));
+        }
+        let _guard = tch::no_grad_guard();
+        for ((name, value), (_, mut variable)) in stored.drain(..).zip(variables) {
+            if value.size() != variable.size() {
+                bail!("{}: tensor {name:?} is {:?}, the tagger's {:?}", source.describe(WEIGHTS_FILE), value.size(), variable.size());
+            }
+            variable.f_copy_(&value)?;
+        }
         Ok(tagger)
+    }
+
+    /// The contract this head is trained under with `encoder`'s states.
+    pub fn contract(encoder: &Encoder) -> HeadContract {
+        contract(encoder.precision())
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
@@ -308,20 +354,20 @@ impl NerTagger {
     }
 
     /// The best tag sequence of one sentence's features (Viterbi).
-    pub fn predict(&self, features: &Tensor) -> Vec<usize> {
-        self.predict_many(std::slice::from_ref(features)).pop().unwrap_or_default()
+    pub fn predict(&self, features: &Tensor) -> Result<Vec<usize>> {
+        Ok(self.predict_many(std::slice::from_ref(features))?.pop().unwrap_or_default())
     }
 
     /// The best tag sequences of many sentences, run through the BiLSTM as one
     /// batch: a sentence at a time, the LSTM's small per-step matmuls leave
     /// most of the time to overhead.
-    pub fn predict_many(&self, features: &[Tensor]) -> Vec<Vec<usize>> {
+    pub fn predict_many(&self, features: &[Tensor]) -> Result<Vec<Vec<usize>>> {
         let _guard = tch::no_grad_guard();
         let lengths: Vec<i64> = features.iter().map(|f| f.size()[0]).collect();
         let live: Vec<usize> = (0..features.len()).filter(|&i| lengths[i] > 0).collect();
         let mut out = vec![Vec::new(); features.len()];
         if live.is_empty() {
-            return out;
+            return Ok(out);
         }
         let inputs: Vec<Tensor> = live.iter().map(|&i| self.lstm_input(&features[i], false)).collect();
         let forward = self.lstm_direction(&inputs, "");
@@ -329,16 +375,16 @@ impl NerTagger {
         // padding comes after its last word, never before it.
         let reversed: Vec<Tensor> = inputs.iter().map(|x| x.flip([0])).collect();
         let backward = self.lstm_direction(&reversed, "_reverse");
-        let tr: Vec<f32> = Vec::<f32>::try_from(self.transitions.contiguous().view(-1)).unwrap_or_default();
-        let st: Vec<f32> = Vec::<f32>::try_from(&self.start).unwrap_or_default();
-        let en: Vec<f32> = Vec::<f32>::try_from(&self.end).unwrap_or_default();
+        let tr: Vec<f32> = Vec::<f32>::try_from(self.transitions.contiguous().view(-1))?;
+        let st: Vec<f32> = Vec::<f32>::try_from(&self.start)?;
+        let en: Vec<f32> = Vec::<f32>::try_from(&self.end)?;
         for (b, &i) in live.iter().enumerate() {
             let n = lengths[i];
             let h = Tensor::cat(&[forward.get(b as i64).narrow(0, 0, n), backward.get(b as i64).narrow(0, 0, n).flip([0])], 1);
-            let em: Vec<f32> = Vec::<f32>::try_from(self.proj.forward(&h).contiguous().view(-1)).unwrap_or_default();
+            let em: Vec<f32> = Vec::<f32>::try_from(self.proj.forward(&h).contiguous().view(-1))?;
             out[i] = viterbi(&em, &tr, &st, &en, n as usize, K as usize);
         }
-        out
+        Ok(out)
     }
 
     /// The LSTM's input `[..., words, input]` from word features `[..., words,
@@ -383,7 +429,7 @@ impl NerTagger {
     /// on CoNLL: its steps are sequential, so one long paragraph in the batch
     /// would make every other row wait through its length.
     /// MISC names (nationalities, events) name no speaker and are left out.
-    pub fn names(&self, doc: &Document, paragraph_states: &[TokenStates]) -> Vec<NamedMention> {
+    pub fn names(&self, doc: &Document, paragraph_states: &[TokenStates]) -> Result<Vec<NamedMention>> {
         let mut out = Vec::new();
         let mut rows = Vec::new();
         let mut firsts = Vec::new();
@@ -405,14 +451,18 @@ impl NerTagger {
             rows.push(word_rows(states, &paragraph_chars[sentence.paragraph], &words));
             firsts.push(first);
         }
-        for (tags, first) in self.predict_many(&rows).iter().zip(firsts) {
+        let tagged = self.predict_many(&rows)?;
+        if tagged.len() != firsts.len() {
+            bail!("{} sentences but {} tag sequences", firsts.len(), tagged.len());
+        }
+        for (tags, first) in tagged.iter().zip(firsts) {
             for (s, e, ty) in entities(tags) {
                 if let (Some(entity_type), Some(span)) = (entity_type(ty), doc.span_of_tokens(first + s, first + e)) {
                     out.push(NamedMention { span, entity_type, tokens: (first + s, first + e) });
                 }
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -575,6 +625,14 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_head_loads_for_int8_states_only() {
+        let source = HeadSource::BuiltIn(crate::heads::HeadKind::Ner);
+        assert!(NerTagger::load_for(&source, Precision::Int8).is_ok());
+        let err = format!("{:#}", NerTagger::load_for(&source, Precision::F32).err().unwrap());
+        assert!(err.contains("trained on int8 encoder states but the encoder runs at f32"), "{err}");
+    }
+
+    #[test]
     fn batched_prediction_equals_the_training_path_one_sentence_at_a_time() {
         tch::manual_seed(3);
         let tagger = NerTagger::build();
@@ -585,7 +643,7 @@ mod tests {
             Tensor::cat(&[dense, ids], 1)
         };
         let sentences = [sentence(7), sentence(1), sentence(12), sentence(0)];
-        let batched = tagger.predict_many(&sentences);
+        let batched = tagger.predict_many(&sentences).unwrap();
         let tr = Vec::<f32>::try_from(tagger.transitions.contiguous().view(-1)).unwrap();
         let st = Vec::<f32>::try_from(&tagger.start).unwrap();
         let en = Vec::<f32>::try_from(&tagger.end).unwrap();
@@ -654,7 +712,7 @@ mod tests {
         }
         let cfg = NerTrainConfig { epochs: 60, batch: 8, learning_rate: 1e-2, seed: 1, ..Default::default() };
         let tagger = NerTagger::train(&feats, &tags, &cfg, |_| {}).unwrap();
-        let right = tagger.predict_many(&feats).iter().zip(&tags).filter(|(p, y)| p.iter().map(|&t| t as i64).collect::<Vec<_>>() == **y).count();
+        let right = tagger.predict_many(&feats).unwrap().iter().zip(&tags).filter(|(p, y)| p.iter().map(|&t| t as i64).collect::<Vec<_>>() == **y).count();
         assert!(right >= 36, "{right}/40 sentences tagged right");
     }
 }
