@@ -712,7 +712,9 @@ fn ends_with_inverted_cue(doc: &Document, k: usize, sent_end: usize) -> bool {
     if n == 0 || n > 16 {
         return false;
     }
-    let Some(j) = (k..sent_end).find(|&j| crate::cues::lemma_of(doc.token_text(j)).is_some()) else { return false };
+    // A cue word right after a determiner is a noun (`the report said`).
+    let verb_at = |j: usize| crate::cues::lemma_of(doc.token_text(j)).is_some() && !(j > k && DETERMINERS.contains(&doc.lower(j - 1)));
+    let Some(j) = (k..sent_end).find(|&j| verb_at(j)) else { return false };
     let lemma = crate::cues::lemma_of(doc.token_text(j)).unwrap_or("");
     if !INVERTED_LEMMAS.contains(&lemma) || j - k > 12 {
         return false;
@@ -1148,6 +1150,15 @@ mod tests {
             vec!["Western strikes lack legal basis"]
         );
         assert_eq!(indirects("Army spokesman: two towns were retaken overnight\n\nBody text."), vec!["two towns were retaken overnight"]);
+    }
+
+    #[test]
+    fn a_cue_noun_after_a_determiner_opens_an_inverted_attribution() {
+        assert_eq!(
+            indirects("The rise in attacks is tied to the wider war in the region, which has driven millions from their homes, the report said."),
+            vec!["The rise in attacks is tied to the wider war in the region, which has driven millions from their homes"]
+        );
+        assert_eq!(indirects("Attacks doubled in the north, the report said on Monday."), vec!["Attacks doubled in the north"]);
     }
 
     #[test]
