@@ -1,5 +1,5 @@
 # The README's two commands: `make run` and `make test`. Both set everything up first.
-.PHONY: setup run test eval figures bench
+.PHONY: setup run test eval figures bench stance-head
 
 setup:
 	bash scripts/setup.sh
@@ -16,6 +16,7 @@ test: setup
 	# debug assertions catch reversed spans that a release build lets through.
 	cargo test --no-default-features --test properties
 	./target/release/quotestance eval --floors eval/floors.json
+	./target/release/quotestance eval --gold ../shared/eval/real_gold --floors eval/real-gold-floors.json
 	./target/release/quotestance bench-polnear --floors eval/polnear-floors.json
 	./target/release/quotestance eval-ner --floors eval/ner-floors.json
 
@@ -29,3 +30,8 @@ figures: setup
 # Our throughput beside sentence-transformers doing the same encoder work.
 bench: setup
 	bash bench/compare.sh
+
+# The committed stance head from scratch: every training source, the full
+# model-selection grid (about ten minutes on 2 cores).
+stance-head: setup
+	./target/release/quotestance train-stance --out models/stance

@@ -7,6 +7,20 @@ bin=./target/release/quotestance
 echo '$ quotestance eval'
 $bin eval
 echo
+echo '$ quotestance eval --gold ../shared/eval/real_gold'
+$bin eval --gold ../shared/eval/real_gold
+echo
+echo '$ # models/stance/meta.json: what train-stance measured (5-fold CV by article on the development part; the held-out part once)'
+python3 - <<'PY'
+import json
+meta = json.load(open("models/stance/meta.json"))
+print(f"config: {meta['config']}")
+for part in ("cross_validated", "held_out"):
+    for name, r in meta[part].items():
+        rec = r["per_label_recall"]
+        print(f"{part:<16} {name:<20} n={r['n']:<5} macro-F1 {r['macro_f1']:.3f}  false alarms {r['false_alarm_rate']:.3f}  recall support {rec['support']:.3f} oppose {rec['oppose']:.3f}")
+PY
+echo
 echo '$ quotestance stance-curve   # 5-fold CV on ../shared/eval/train with a share of the training articles'
 $bin stance-curve 2>/dev/null
 echo

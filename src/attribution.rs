@@ -11,7 +11,7 @@
 
 use crate::article::{EntityType, QuoteKind};
 use crate::cues::{lemma_of, Cue};
-use crate::document::{Document, Span, TokenKind, MONTHS};
+use crate::document::{Document, Span, TokenKind, TokenRange, MONTHS};
 use crate::lexicon::{opens_noun_phrase, NAME_PARTICLES, ORGANISATION_ROLE_NOUNS, PRONOUNS_GROUP, PRONOUNS_PERSON, ROLE_NOUNS};
 use crate::ner::{core_name, NamedMention};
 use crate::quotes::{QuoteSpan, SourceSide};
@@ -76,6 +76,16 @@ pub struct AttributedQuote {
     pub source_mention: Option<Span>,
 }
 
+/// A quote whose speaker is resolved, as later pronouns and role nouns see
+/// it: where the quote starts and which speaker said it.
+#[derive(Debug, Clone, Copy)]
+pub struct ResolvedSpeaker {
+    /// The quote's first char.
+    pub at: usize,
+    /// Index into [`Attribution::speakers`].
+    pub speaker: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attribution {
     pub speakers: Vec<SpeakerCluster>,
@@ -114,7 +124,7 @@ pub fn attribute(doc: &Document, cues: &[Cue], quotes: &[QuoteSpan], names: &[Na
     }
 
     // Resolve mentions to speakers in text order, so pronouns see the speakers before them.
-    let mut recent: Vec<(usize, usize)> = Vec::new(); // (char offset, speaker) of resolved speakers
+    let mut recent: Vec<ResolvedSpeaker> = Vec::new();
     for i in 0..out.len() {
         if let Some(mention) = out[i].mention {
             let (speaker, sieve) = resolve_mention(doc, mention, &names, &mut speakers, &recent);
@@ -134,7 +144,7 @@ pub fn attribute(doc: &Document, cues: &[Cue], quotes: &[QuoteSpan], names: &[Na
             }
         }
         if let Some(s) = out[i].speaker {
-            recent.push((out[i].quote.span.start, s));
+            recent.push(ResolvedSpeaker { at: out[i].quote.span.start, speaker: s });
         }
     }
 
@@ -227,8 +237,8 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     if let Some(outer) = outer.filter(|o| doc.slice(Span::new(q.span.end, o.span.end)).chars().any(char::is_alphanumeric)) {
         return explicit_mention(doc, outer, all, cues);
     }
-    let sentence_start = doc.sentences[doc.sentence_at(q.span.start)].tokens.0;
-    let sentence_end = doc.sentences[doc.sentence_at(q.span.end.saturating_sub(1))].tokens.1;
+    let sentence_start = doc.sentences[doc.sentence_at(q.span.start)].tokens.start;
+    let sentence_end = doc.sentences[doc.sentence_at(q.span.end.saturating_sub(1))].tokens.end;
     // After the closing mark: `," X said` or `," said X`.
     let after = doc.tokens.partition_point(|t| t.span.start < q.span.end);
     let mut t = after;
@@ -247,14 +257,14 @@ fn explicit_mention(doc: &Document, q: &QuoteSpan, all: &[QuoteSpan], cues: &[Cu
     }
     if t < doc.tokens.len() {
         // Stay in the closing mark's sentence: the next paragraph is another statement.
-        let mut closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[after.min(doc.tokens.len() - 1)].span.start)].tokens.1;
+        let mut closing_sentence_end = doc.sentences[doc.sentence_at(doc.tokens[after.min(doc.tokens.len() - 1)].span.start)].tokens.end;
         // `"Why not?" Freddy Ortega said.`: the capital after `?"` opened a new
         // sentence, but it is the quote's own attribution when a cue follows
         // before the next stop (the loop below stops at terminal punctuation).
         // So is a short sentence after a full stop: `"…missing." Trump said.`
         let ending = doc.slice(q.span).trim_end_matches(is_quote_mark);
         if t == closing_sentence_end && doc.paragraph_at(doc.tokens[t].span.start) == doc.paragraph_at(q.span.start) {
-            let next = doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.1;
+            let next = doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.end;
             if ending.ends_with(['?', '!']) || (ending.ends_with('.') && next - t <= 8) {
                 closing_sentence_end = next;
             }
@@ -402,12 +412,12 @@ fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue])
     if p == 0 || !doc.slice(Span::new(para.start, q.span.start)).chars().all(|c| c.is_whitespace() || is_quote_mark(c)) {
         return None;
     }
-    let (first, last) = doc.tokens_in(doc.paragraphs[p - 1]);
+    let TokenRange { start: first, end: last } = doc.tokens_in(doc.paragraphs[p - 1]);
     if last <= first || doc.token_text(last - 1) != ":" {
         return None;
     }
     let colon = last - 1;
-    let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[colon].span.start)].tokens.0;
+    let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[colon].span.start)].tokens.start;
     if let Some(cue) = cues.iter().rev().find(|c| c.token >= sentence_first && c.token < colon) {
         let start = cue_start_token(doc, cue);
         let mention = if is_participle_after_comma(doc, cue) {
@@ -429,7 +439,7 @@ fn introduced_by_previous_paragraph(doc: &Document, q: &QuoteSpan, cues: &[Cue])
 /// short attribution after its last comma attributes every quote in it.
 fn sentence_final_attribution(doc: &Document, q: &QuoteSpan, cues: &[Cue]) -> Option<(Span, Span)> {
     let sentence = &doc.sentences[doc.sentence_at(q.span.start)];
-    let (first, mut end) = sentence.tokens;
+    let TokenRange { start: first, mut end } = sentence.tokens;
     while end > first && doc.tokens[end - 1].kind == TokenKind::Punct && !matches!(doc.token_text(end - 1), "," | ")") {
         end -= 1;
     }
@@ -453,7 +463,7 @@ fn signed_by_next_paragraph(doc: &Document, q: &QuoteSpan) -> Option<(Span, Span
         return None;
     }
     let next = *doc.paragraphs.get(p + 1)?;
-    let (first, last) = doc.tokens_in(next);
+    let TokenRange { start: first, end: last } = doc.tokens_in(next);
     if last <= first + 1 || !matches!(doc.token_text(first), "-" | "—" | "–" | "--") {
         return None;
     }
@@ -559,7 +569,7 @@ fn sentence_subject(doc: &Document, first: usize, limit: usize) -> Option<Span> 
 /// The proper name set off by commas right after a role (`Qatar's ruler,
 /// Sheikh Tamim bin Hamad al-Thani, rejected`): who the role is.
 fn appositive_name(doc: &Document, role: Span, limit: usize) -> Option<Span> {
-    let (_, after) = doc.tokens_in(role);
+    let TokenRange { start: _, end: after } = doc.tokens_in(role);
     if after >= limit || doc.token_text(after) != "," {
         return None;
     }
@@ -582,7 +592,7 @@ fn embedding_subject(doc: &Document, q: &QuoteSpan) -> Option<Span> {
         return None;
     }
     let open = doc.tokens.partition_point(|t| t.span.end <= q.span.start).checked_sub(1)?;
-    let first = doc.sentences[doc.sentence_at(q.span.start)].tokens.0;
+    let first = doc.sentences[doc.sentence_at(q.span.start)].tokens.start;
     // Words of the sentence before the opening mark: the quote is embedded.
     if !(first..open).any(|t| doc.tokens[t].kind == TokenKind::Word) {
         return None;
@@ -615,7 +625,7 @@ fn participle_subject(doc: &Document, comma: usize, cues: &[Cue]) -> Option<Span
 
 /// The subject of the sentence that token `limit` sits in, before `limit`.
 fn subject_before(doc: &Document, limit: usize) -> Option<Span> {
-    let first = doc.sentences[doc.sentence_at(doc.tokens[limit.min(doc.tokens.len() - 1)].span.start)].tokens.0;
+    let first = doc.sentences[doc.sentence_at(doc.tokens[limit.min(doc.tokens.len() - 1)].span.start)].tokens.start;
     sentence_subject(doc, first, limit)
 }
 
@@ -629,7 +639,7 @@ fn colon_label(doc: &Document, cue: &Cue) -> Option<Span> {
 /// The mention in a colon's label: the label itself (`Kerry:`), or the
 /// pronoun that opens it (`He went on:` is `He`).
 fn label_mention(doc: &Document, label: Span) -> Span {
-    let (first, _) = doc.tokens_in(label);
+    let TokenRange { start: first, end: _ } = doc.tokens_in(label);
     let w = doc.lower(first);
     if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
         doc.tokens[first].span
@@ -651,7 +661,7 @@ fn is_np_word(doc: &Document, t: usize) -> bool {
     // it spells a function word (Al From). A capital right after an opening
     // mark starts the quoted sentence instead.
     let after_opening_mark = t > 0 && doc.tokens[t - 1].span.end == tok.span.start && doc.token_text(t - 1).starts_with(is_quote_mark);
-    if doc.token_text(t).starts_with(char::is_uppercase) && doc.sentences[doc.sentence_at(tok.span.start)].tokens.0 != t && !after_opening_mark {
+    if doc.token_text(t).starts_with(char::is_uppercase) && doc.sentences[doc.sentence_at(tok.span.start)].tokens.start != t && !after_opening_mark {
         return true;
     }
     // `a spokesman for US Central Command`, `a lawmaker from Abadi's bloc`,
@@ -701,7 +711,7 @@ fn follows_role_noun(doc: &Document, t: usize) -> bool {
 /// Whether a span can name a speaker: it holds a capitalised word, a pronoun
 /// or a role noun (`far more than the coalition` cannot).
 fn can_name_speaker(doc: &Document, span: Span) -> bool {
-    let (a, b) = doc.tokens_in(span);
+    let TokenRange { start: a, end: b } = doc.tokens_in(span);
     (a..b).any(|t| {
         let w = doc.lower(t);
         doc.token_text(t).starts_with(char::is_uppercase) || ROLE_NOUNS.contains(&w) || PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) || w == "who"
@@ -813,7 +823,7 @@ fn np_backward(doc: &Document, end: usize) -> Option<Span> {
     if !is_np_word(doc, last) {
         return None;
     }
-    let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[last].span.start)].tokens.0;
+    let sentence_first = doc.sentences[doc.sentence_at(doc.tokens[last].span.start)].tokens.start;
     let mut first = last;
     while first > sentence_first && last - first < 13 {
         let prev = first - 1;
@@ -846,7 +856,7 @@ fn np_after(doc: &Document, start: usize) -> Option<Span> {
     if start >= doc.tokens.len() {
         return None;
     }
-    let sentence_end = doc.sentences[doc.sentence_at(doc.tokens[start].span.start)].tokens.1;
+    let sentence_end = doc.sentences[doc.sentence_at(doc.tokens[start].span.start)].tokens.end;
     let w = doc.lower(start);
     if PRONOUNS_PERSON.contains(&w) || PRONOUNS_GROUP.contains(&w) {
         return Some(doc.tokens[start].span);
@@ -882,7 +892,7 @@ fn surface(doc: &Document, m: &NamedMention) -> String {
 fn key_of(doc: &Document, m: &NamedMention) -> String {
     match m.entity_type {
         EntityType::PER => {
-            let core = core_name(doc, m.tokens.0, m.tokens.1);
+            let core = core_name(doc, m.tokens.start, m.tokens.end);
             // `Bashar al-Assad` and `Assad` share a key.
             let surname = strip_possessive(core.last().map(String::as_str).unwrap_or("")).to_lowercase();
             ["al-", "el-"].iter().find_map(|p| surname.strip_prefix(p)).map(str::to_string).unwrap_or(surname)
@@ -926,8 +936,8 @@ fn cluster_names(doc: &Document, names: &[NamedMention]) -> Vec<SpeakerCluster> 
 /// article is that person (`Syria's Assad` beside `Bashar al-Assad`), whatever
 /// type the tagger gave it in its own context.
 fn surnames_as_people(doc: &Document, mut names: Vec<NamedMention>) -> Vec<NamedMention> {
-    let people: Vec<String> = names.iter().filter(|n| n.entity_type == EntityType::PER && n.tokens.1 - n.tokens.0 > 1).map(|n| key_of(doc, n)).collect();
-    for n in names.iter_mut().filter(|n| n.entity_type != EntityType::PER && n.tokens.1 - n.tokens.0 == 1) {
+    let people: Vec<String> = names.iter().filter(|n| n.entity_type == EntityType::PER && n.tokens.end - n.tokens.start > 1).map(|n| key_of(doc, n)).collect();
+    for n in names.iter_mut().filter(|n| n.entity_type != EntityType::PER && n.tokens.end - n.tokens.start == 1) {
         let as_person = NamedMention { entity_type: EntityType::PER, ..n.clone() };
         if people.contains(&key_of(doc, &as_person)) {
             n.entity_type = EntityType::PER;
@@ -959,7 +969,7 @@ fn resolve_mention(
     mention: Span,
     names: &[NamedMention],
     speakers: &mut Vec<SpeakerCluster>,
-    recent: &[(usize, usize)],
+    recent: &[ResolvedSpeaker],
 ) -> (Option<usize>, Option<Sieve>) {
     let text = doc.slice(mention).to_lowercase();
     // `Beck, who said`: whoever the noun phrase before the relative pronoun names.
@@ -977,7 +987,7 @@ fn resolve_mention(
         // Candidates: earlier speakers, and names that are the subject of their
         // sentence (the first name in its opening words). The most recent wins;
         // names merely mentioned (objects) are skipped, as readers skip them.
-        let last_speaker = recent.iter().rev().find(|(pos, s)| *pos < mention.start && fits(speakers[*s].entity_type)).map(|&(p, s)| (p, s));
+        let last_speaker = recent.iter().rev().find(|r| r.at < mention.start && fits(speakers[r.speaker].entity_type)).map(|r| (r.at, r.speaker));
         let last_subject = names
             .iter()
             .rev()
@@ -1010,11 +1020,11 @@ fn resolve_mention(
         let role_match = recent
             .iter()
             .rev()
-            .find(|(pos, s)| *pos < mention.start && {
-                let c = &speakers[*s];
+            .find(|r| r.at < mention.start && {
+                let c = &speakers[r.speaker];
                 std::iter::once(&c.name).chain(c.aliases.iter()).any(|n| n.to_lowercase().contains(head))
             })
-            .map(|&(_, s)| s);
+            .map(|r| r.speaker);
         let named = names
             .iter()
             .rev()
@@ -1055,8 +1065,8 @@ fn is_subject(doc: &Document, n: &NamedMention, names: &[NamedMention]) -> bool 
     let first_in_sentence = !names.iter().any(|m| m.span.start >= sentence.span.start && m.span.start < n.span.start);
     // `In Anbar, Sheikh Ahmed Abu Risha welcomed the idea`: after an
     // introductory phrase, the name that opens the clause.
-    let opens_clause = || sentence_subject(doc, sentence.tokens.0, sentence.tokens.1).is_some_and(|s| s.overlaps(n.span));
-    (first_in_sentence && n.tokens.0 <= sentence.tokens.0 + 6) || opens_clause()
+    let opens_clause = || sentence_subject(doc, sentence.tokens.start, sentence.tokens.end).is_some_and(|s| s.overlaps(n.span));
+    (first_in_sentence && n.tokens.start <= sentence.tokens.start + 6) || opens_clause()
 }
 
 /// The nearest named person before an offset (or after it, when none is before).
@@ -1480,7 +1490,7 @@ mod tests {
         let place = mention(&doc, "Damascus", EntityType::GPE);
         let mut surname = mention(&doc, "Assad left", EntityType::GPE);
         surname.span.end = surname.span.start + "Assad".len();
-        surname.tokens.1 = surname.tokens.0 + 1;
+        surname.tokens.end = surname.tokens.start + 1;
         let fixed = surnames_as_people(&doc, vec![person, place, surname]);
         assert_eq!(fixed[2].entity_type, EntityType::PER);
         // A place that is nobody's surname keeps its type.

@@ -9,7 +9,7 @@ use crate::eval::{errors, score, EvalCase, EvalError, EvalReport};
 use crate::input::{article_files, read_articles};
 use crate::ner::tagger::ConllSentence;
 use crate::pipeline::{table, Pipeline};
-use crate::stance::{cross_validate, cross_validate_on_share, training_set, CurvePoint, StanceMeta, TrainConfig, TrainingSet};
+use crate::stance::{cross_validate_on_share, cross_validated_predictions, label_with_neutral_bias, training_set, CurvePoint, StanceMeta, TrainConfig, TrainingSet};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
@@ -117,11 +117,43 @@ pub enum Command {
         #[arg(long)]
         html: Option<PathBuf>,
     },
-    /// Train the stance head on labeled articles, with cross-validation to pick L2.
+    /// Train the stance head on labeled articles from every training source
+    /// (written and real), picking L2 by cross-validation grouped by article on
+    /// a development part, then scoring a held-out part once.
     TrainStance {
-        #[arg(long, default_value = "../shared/eval/train")]
-        train: PathBuf,
+        /// Folders of labeled articles; repeat the flag for several.
+        #[arg(long, num_args = 1.., default_values = TRAIN_SOURCES)]
+        train: Vec<PathBuf>,
+        /// Only this L2 instead of the grid 1e-5, 1e-4.
+        #[arg(long)]
+        l2: Option<f64>,
+        /// Only this loss weight of rare labels instead of the grid 0, 0.25,
+        /// 0.5 (0 weighs every quote alike, 1 balances the labels).
+        #[arg(long)]
+        class_weight_power: Option<f64>,
+        /// Only this shift of the neutral logit instead of the grid 0 … 1.
+        #[arg(long)]
+        neutral_bias: Option<f64>,
+        /// The source of real off-topic text whose false-alarm rate bounds
+        /// model selection.
+        #[arg(long, default_value = "real_train/polnear")]
+        off_topic_source: String,
+        /// Highest cross-validated false-alarm rate on --off-topic-source a
+        /// chosen head may have (the best macro-F1 under it wins).
+        #[arg(long, default_value = "0.02")]
+        false_alarm_limit: f64,
         #[arg(long, default_value = "models/stance")]
+        out: PathBuf,
+    },
+    /// Export the stance training quotes as the head reads them, for
+    /// prototyping heads outside Rust: `OUT.safetensors` (embeddings
+    /// [quotes, 1152], label, article, source, held_out per quote) and
+    /// `OUT.json` (the quote texts and the source names).
+    StanceFeatures {
+        #[arg(long, num_args = 1.., default_values = TRAIN_SOURCES)]
+        train: Vec<PathBuf>,
+        /// Output path without extension.
+        #[arg(long)]
         out: PathBuf,
     },
     /// Learning curve of the stance head: 5-fold cross-validated macro-F1 when
@@ -195,6 +227,12 @@ pub enum Command {
 
 /// Runs a command. `Ok` carries the exit code: 0, or 2 from `label` when
 /// some articles failed (each reported on stderr and in its errors file).
+/// Every stance training source in ../shared/eval: written articles and
+/// snippets, and the real articles (PolNeAR's, mostly off-topic, and real
+/// coalition news) whose quotes were labeled by hand. `eval/gold` and
+/// `real_gold` are never among them.
+pub const TRAIN_SOURCES: [&str; 4] = ["../shared/eval/train", "../shared/eval/train_snippets", "../shared/eval/real_train/polnear", "../shared/eval/real_train/news"];
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let config = PipelineConfig::resolve(ConfigFlags { model_dir: cli.model_dir, precision: cli.precision, stance_model: cli.stance_model, ner_model: cli.ner_model })?;
     let mut out = std::io::stdout().lock();
@@ -260,7 +298,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         }
-        Command::TrainStance { train, out: dir } => train_stance(config.load_encoder()?, &train, &dir)?,
+        Command::TrainStance { train, out: dir, l2, class_weight_power, neutral_bias, off_topic_source, false_alarm_limit } => {
+            let one_or = |v: Option<f64>, grid: &[f64]| v.map_or_else(|| grid.to_vec(), |v| vec![v]);
+            let grid = SelectionGrid {
+                l2: one_or(l2, &[1e-5, 1e-4]),
+                class_weight_power: one_or(class_weight_power, &[0.0, 0.25, 0.5]),
+                neutral_bias: one_or(neutral_bias, &[0.0, 0.25, 0.5, 0.75, 1.0]),
+                off_topic_source,
+                false_alarm_limit,
+            };
+            train_stance(config.load_encoder()?, &train, &dir, &grid)?
+        }
+        Command::StanceFeatures { train, out: path } => {
+            let (articles, source_of, set) = labeled_quotes(&config.load_encoder()?, &train)?;
+            let column = |f: &dyn Fn(usize) -> i64| tch::Tensor::from_slice(&(0..set.labels.len()).map(f).collect::<Vec<i64>>());
+            let labels = column(&|i| set.labels[i].index() as i64);
+            let groups = column(&|i| set.groups[i] as i64);
+            let sources = column(&|i| source_of[set.groups[i]] as i64);
+            let held = column(&|i| held_out(&articles[set.groups[i]]) as i64);
+            let tensors = [("embeddings", &set.embeddings), ("label", &labels), ("article", &groups), ("source", &sources), ("held_out", &held)];
+            let tensor_path = path.with_extension("safetensors");
+            tch::Tensor::write_safetensors(&tensors, &tensor_path).with_context(|| format!("{}: cannot write", tensor_path.display()))?;
+            let texts = serde_json::json!({"quotes": set.quotes, "sources": train.iter().map(|d| source_name(d)).collect::<Vec<_>>(), "labels": StanceLabel::ALL.map(|l| l.as_str())});
+            std::fs::write(path.with_extension("json"), serde_json::to_string(&texts)?)?;
+            eprintln!("wrote {} quotes to {}", set.labels.len(), tensor_path.display());
+        }
         Command::StanceCurve { train, draws } => stance_curve(&mut out, config.load_encoder()?, &train, &config.stance, draws)?,
         Command::Bench { what, input, seconds, repeat } => {
             let articles = read_articles(&input)?;
@@ -413,51 +475,139 @@ fn check_floors(figures: &BTreeMap<String, f64>, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The labeled articles of a folder and their quotes as the stance head
-/// reads them; an error when none is labeled.
-fn labeled_quotes(encoder: &Encoder, dir: &Path) -> Result<(Vec<Article>, TrainingSet)> {
-    let articles = load_gold(dir)?;
+/// The labeled articles of folders and their quotes as the stance head
+/// reads them; an error when none is labeled. Beside them, the folder each
+/// article came from (an index into `dirs`).
+fn labeled_quotes(encoder: &Encoder, dirs: &[PathBuf]) -> Result<(Vec<Article>, Vec<usize>, TrainingSet)> {
+    let mut articles = Vec::new();
+    let mut source_of = Vec::new();
+    for (k, dir) in dirs.iter().enumerate() {
+        let found = load_gold(dir)?;
+        source_of.extend(std::iter::repeat_n(k, found.len()));
+        articles.extend(found);
+    }
     eprintln!("encoding {} articles", articles.len());
     let set = training_set(encoder, &articles)?;
     if set.labels.is_empty() {
-        bail!("{}: no labeled quotes to train on", dir.display());
+        bail!("{}: no labeled quotes to train on", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
     }
-    Ok((articles, set))
+    Ok((articles, source_of, set))
 }
 
-fn train_stance(encoder: Encoder, train_dir: &Path, out: &Path) -> Result<()> {
-    let (articles, set) = labeled_quotes(&encoder, train_dir)?;
-    let base = TrainConfig::default();
-    let mut cv = Vec::new();
-    for l2 in [1e-5, 1e-4, 1e-3, 1e-2] {
-        let config = TrainConfig { l2, ..base.clone() };
-        let f1 = cross_validate(&set, 5, &config)?;
-        eprintln!("l2 {l2:e}: 5-fold cross-validated macro-F1 {f1:.3}");
-        cv.push((l2, f1));
+/// Whether an article belongs to the held-out part of its source: one in
+/// five, by a stable hash of its id, scored only once, after model selection.
+fn held_out(article: &Article) -> bool {
+    crate::stable_hash(&article.id) % 5 == 0
+}
+
+/// Stance scores of `pairs` per training source (by folder name), with the
+/// whole beside them.
+fn per_source(dirs: &[PathBuf], source_of_quote: &[usize], pairs: &[(usize, StanceLabel, StanceLabel)]) -> BTreeMap<String, crate::eval::StanceScoresReport> {
+    let mut out = BTreeMap::new();
+    for (k, dir) in dirs.iter().enumerate() {
+        let these: Vec<(StanceLabel, StanceLabel)> = pairs.iter().filter(|(i, _, _)| source_of_quote[*i] == k).map(|&(_, g, p)| (g, p)).collect();
+        out.insert(source_name(dir), crate::eval::StanceScoresReport::from_pairs(&these));
     }
-    let best = cv.iter().cloned().fold((base.l2, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
-    let config = TrainConfig { l2: best.0, ..base };
+    out.insert("all".into(), crate::eval::StanceScoresReport::from_pairs(&pairs.iter().map(|&(_, g, p)| (g, p)).collect::<Vec<_>>()));
+    out
+}
+
+/// A training source's short name: its folder path below `eval/`
+/// (`real_train/polnear`), else the folder name.
+fn source_name(dir: &Path) -> String {
+    let parts: Vec<String> = dir.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    match parts.iter().rposition(|p| p == "eval") {
+        Some(i) if i + 1 < parts.len() => parts[i + 1..].join("/"),
+        _ => parts.last().cloned().unwrap_or_default(),
+    }
+}
+
+fn print_stance_rows(what: &str, reports: &BTreeMap<String, crate::eval::StanceScoresReport>) {
+    for (name, r) in reports {
+        eprintln!(
+            "{what} {name:<22} n={:<5} macro-F1 {:.3}  false alarms {:.3}  recall support {:.3} oppose {:.3}",
+            r.n, r.macro_f1, r.false_alarm_rate, r.per_label_recall["support"], r.per_label_recall["oppose"]
+        );
+    }
+}
+
+/// The settings `train-stance` chooses among, and the rule it chooses by:
+/// the best cross-validated macro-F1 whose false-alarm rate on the real
+/// off-topic source stays within the limit (a false support or oppose is the
+/// worst error on a real archive).
+struct SelectionGrid {
+    l2: Vec<f64>,
+    class_weight_power: Vec<f64>,
+    neutral_bias: Vec<f64>,
+    off_topic_source: String,
+    false_alarm_limit: f64,
+}
+
+fn train_stance(encoder: Encoder, dirs: &[PathBuf], out: &Path, grid: &SelectionGrid) -> Result<()> {
+    let (articles, source_of, set) = labeled_quotes(&encoder, dirs)?;
+    let source_of_quote: Vec<usize> = set.groups.iter().map(|&a| source_of[a]).collect();
+    if !dirs.iter().any(|d| source_name(d) == grid.off_topic_source) {
+        bail!("--off-topic-source {:?} is none of the training sources ({})", grid.off_topic_source, dirs.iter().map(|d| source_name(d)).collect::<Vec<_>>().join(", "));
+    }
+    let (held, development): (Vec<usize>, Vec<usize>) = (0..set.labels.len()).partition(|&i| held_out(&articles[set.groups[i]]));
+    let dev_set = set.subset(&development);
+    let mut cv = Vec::new();
+    // (config, macro-F1, off-topic false alarms, cross-validated pairs)
+    let mut candidates: Vec<(TrainConfig, f64, f64, Vec<(usize, StanceLabel, StanceLabel)>)> = Vec::new();
+    for &l2 in &grid.l2 {
+        for &class_weight_power in &grid.class_weight_power {
+            let config = TrainConfig { l2, class_weight_power, ..TrainConfig::default() };
+            let predicted = cross_validated_predictions(&dev_set, 5, &config)?;
+            for &neutral_bias in &grid.neutral_bias {
+                let pairs: Vec<(usize, StanceLabel, StanceLabel)> = predicted.iter().map(|(i, p)| (development[*i], set.labels[development[*i]], label_with_neutral_bias(p, neutral_bias))).collect();
+                let scores = per_source(dirs, &source_of_quote, &pairs);
+                let (f1, false_alarms) = (scores["all"].macro_f1, scores[&grid.off_topic_source].false_alarm_rate);
+                eprintln!("l2 {l2:e}, class weight power {class_weight_power}, neutral bias {neutral_bias}: cross-validated macro-F1 {f1:.3}, false alarms on {} {false_alarms:.3}", grid.off_topic_source);
+                cv.push(crate::stance::SelectionRow { l2, class_weight_power, neutral_bias, macro_f1: f1, off_topic_false_alarms: false_alarms });
+                candidates.push((TrainConfig { neutral_bias, ..config.clone() }, f1, false_alarms, pairs));
+            }
+        }
+    }
+    let within: Vec<usize> = (0..candidates.len()).filter(|&k| candidates[k].2 <= grid.false_alarm_limit).collect();
+    let chosen = if within.is_empty() {
+        eprintln!("train-stance: no setting keeps false alarms on {} within {}: taking the fewest", grid.off_topic_source, grid.false_alarm_limit);
+        (0..candidates.len()).min_by(|&a, &b| candidates[a].2.total_cmp(&candidates[b].2))
+    } else {
+        within.into_iter().max_by(|&a, &b| candidates[a].1.total_cmp(&candidates[b].1))
+    };
+    let (config, cv_f1, _, cv_pairs) = candidates.swap_remove(chosen.context("an empty selection grid")?);
+    let cross_validated = per_source(dirs, &source_of_quote, &cv_pairs);
+    print_stance_rows("cv      ", &cross_validated);
+    // The held-out part, scored once by a head trained on the development part.
+    let dev_model = set.train(&development, &config)?;
+    let held_probs = dev_model.predict_rows(&set, &held)?;
+    let held_pairs: Vec<(usize, StanceLabel, StanceLabel)> = held.iter().zip(&held_probs).map(|(&i, p)| (i, set.labels[i], crate::stance::label_of(p))).collect();
+    let held_out_scores = per_source(dirs, &source_of_quote, &held_pairs);
+    print_stance_rows("held out", &held_out_scores);
+    // The committed head learns from every labeled quote.
     let model = set.train(&(0..set.labels.len()).collect::<Vec<_>>(), &config)?;
     let mut label_counts = BTreeMap::new();
     for l in &set.labels {
         *label_counts.entry(l.as_str().to_string()).or_insert(0) += 1;
     }
+    eprintln!("wrote {} ({config:?}, cv macro-F1 {cv_f1:.3})", out.display());
     let meta = StanceMeta {
         config,
         train_examples: set.labels.len(),
         train_articles: articles.len(),
-        cv_macro_f1: cv,
+        selection: cv,
         label_counts,
         contract: Some(model.contract(&encoder)),
+        sources: dirs.iter().map(|d| source_name(d)).collect(),
+        cross_validated,
+        held_out: held_out_scores,
     };
-    model.save(out, &meta)?;
-    eprintln!("wrote {} (l2 {:e}, cv macro-F1 {:.3})", out.display(), best.0, best.1);
-    Ok(())
+    model.save(out, &meta)
 }
 
 fn stance_curve(out: &mut impl Write, encoder: Encoder, train_dir: &Path, model: &HeadSource, draws: u32) -> Result<()> {
     let config = StanceMeta::load(model)?.config;
-    let (articles, set) = labeled_quotes(&encoder, train_dir)?;
+    let (articles, _, set) = labeled_quotes(&encoder, &[train_dir.to_path_buf()])?;
     writeln!(out, "{} labeled quotes in {} articles, 5 folds by article, l2 {:e}", set.labels.len(), articles.len(), config.l2)?;
     writeln!(out, "{:<24} {:>22} {:>9}  each draw", "share of training folds", "training quotes/fold", "macro-F1")?;
     for share in [0.25, 0.5, 0.75, 1.0] {
@@ -534,4 +684,26 @@ fn ner_scores(encoder: &Encoder, tagger: &crate::ner::tagger::NerTagger, data: &
         predicted.extend(tagger.predict_many(chunk)?);
     }
     Ok(crate::ner::tagger::score_entities(&gold, &predicted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_training_source_is_named_by_its_folder_below_eval() {
+        assert_eq!(source_name(Path::new("../shared/eval/real_train/polnear")), "real_train/polnear");
+        assert_eq!(source_name(Path::new("/data/eval/train")), "train");
+        assert_eq!(source_name(Path::new("/tmp/labeled")), "labeled");
+    }
+
+    #[test]
+    fn one_article_in_five_is_held_out_by_its_id_alone() {
+        let ids: Vec<String> = (0..500).map(|i| format!("article-{i}")).collect();
+        let held: Vec<bool> = ids.iter().map(|id| held_out(&Article::from_text(id, "x".into()).unwrap())).collect();
+        let share = held.iter().filter(|h| **h).count() as f64 / ids.len() as f64;
+        assert!((0.15..0.25).contains(&share), "{share}");
+        let again: Vec<bool> = ids.iter().map(|id| held_out(&Article::from_text(id, "other text".into()).unwrap())).collect();
+        assert_eq!(held, again, "the text does not move an article between parts");
+    }
 }

@@ -54,13 +54,39 @@ pub struct Token {
     pub kind: TokenKind,
 }
 
+/// Token indices `[start, end)` into [`Document::tokens`]: a run of tokens,
+/// as [`Span`] is a run of chars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TokenRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl TokenRange {
+    pub fn new(start: usize, end: usize) -> TokenRange {
+        TokenRange { start, end }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The token indices in order.
+    pub fn indices(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sentence {
     pub span: Span,
     /// Index into [`Document::paragraphs`].
     pub paragraph: usize,
-    /// Token indices `[first, last)` into [`Document::tokens`].
-    pub tokens: (usize, usize),
+    pub tokens: TokenRange,
 }
 
 /// An article's text with its structure. Built once, read by every stage.
@@ -219,11 +245,11 @@ impl Document {
         i.min(self.paragraphs.len().saturating_sub(1))
     }
 
-    /// Token indices `[first, last)` of the tokens lying inside a span.
-    pub fn tokens_in(&self, span: Span) -> (usize, usize) {
+    /// The tokens lying inside a span.
+    pub fn tokens_in(&self, span: Span) -> TokenRange {
         let first = self.tokens.partition_point(|t| t.span.start < span.start);
         let last = self.tokens.partition_point(|t| t.span.end <= span.end);
-        (first, last.max(first))
+        TokenRange::new(first, last.max(first))
     }
 
     /// The span from the start of token `first` to the end of token `end - 1`;
@@ -343,7 +369,7 @@ fn is_closing_punct(c: char) -> bool {
 fn split_sentences(doc: &Document) -> Vec<Sentence> {
     let mut sentences = Vec::new();
     for (p, para) in doc.paragraphs.iter().enumerate() {
-        let (first_tok, last_tok) = doc.tokens_in(*para);
+        let TokenRange { start: first_tok, end: last_tok } = doc.tokens_in(*para);
         let mut start_tok = first_tok;
         let mut t = first_tok;
         while t < last_tok {
@@ -388,7 +414,7 @@ fn split_sentences(doc: &Document) -> Vec<Sentence> {
 
 fn push_sentence(doc: &Document, out: &mut Vec<Sentence>, paragraph: usize, first: usize, last: usize) {
     let span = Span::new(doc.tokens[first].span.start, doc.tokens[last - 1].span.end);
-    out.push(Sentence { span, paragraph, tokens: (first, last) });
+    out.push(Sentence { span, paragraph, tokens: TokenRange::new(first, last) });
 }
 
 fn starts_sentence(doc: &Document, t: usize) -> bool {
@@ -505,7 +531,7 @@ mod tests {
         assert_eq!(doc.sentence_at(6), 1);
         assert_eq!(doc.paragraph_at(12), 1);
         assert_eq!(doc.sentences[2].paragraph, 1);
-        let (a, b) = doc.tokens_in(Span::new(5, 9));
+        let TokenRange { start: a, end: b } = doc.tokens_in(Span::new(5, 9));
         assert_eq!((doc.token_text(a), b - a), ("Two", 2));
     }
 }

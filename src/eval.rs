@@ -5,8 +5,8 @@
 //! Writes: an [`EvalReport`] and the list of errors.
 
 use crate::article::{Article, QuoteKind, QuoteRecord, StanceLabel};
-use crate::document::{Document, Span, TokenKind};
-use serde::Serialize;
+use crate::document::{Document, Span, TokenKind, TokenRange};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Precision, recall and F1 from counts.
@@ -38,15 +38,21 @@ pub struct DetectionScores {
     pub exact: Prf,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StanceScoresReport {
     pub n: usize,
     pub accuracy: f64,
     pub macro_f1: f64,
     /// F1 per label, in [`StanceLabel::ALL`] order.
     pub per_label_f1: BTreeMap<String, f64>,
+    /// Recall per label: of the gold quotes with a label, the share predicted so.
+    pub per_label_recall: BTreeMap<String, f64>,
     /// `confusion[gold][predicted]`, labels in [`StanceLabel::ALL`] order.
     pub confusion: [[usize; 3]; 3],
+    /// Share of gold-neutral quotes given support or oppose: on a real
+    /// archive, where most quotes take no position, every false alarm is a
+    /// stance a user would count.
+    pub false_alarm_rate: f64,
 }
 
 impl StanceScoresReport {
@@ -58,22 +64,29 @@ impl StanceScoresReport {
         let n = pairs.len();
         let correct: usize = (0..3).map(|i| confusion[i][i]).sum();
         let mut per_label_f1 = BTreeMap::new();
+        let mut per_label_recall = BTreeMap::new();
         let mut sum = 0.0;
         for label in StanceLabel::ALL {
             let i = label.index();
             let tp = confusion[i][i];
             let predicted: usize = (0..3).map(|g| confusion[g][i]).sum();
             let gold: usize = confusion[i].iter().sum();
-            let f1 = Prf::from_counts(tp, predicted, gold).f1;
-            per_label_f1.insert(label.as_str().to_string(), f1);
-            sum += f1;
+            let prf = Prf::from_counts(tp, predicted, gold);
+            per_label_f1.insert(label.as_str().to_string(), prf.f1);
+            per_label_recall.insert(label.as_str().to_string(), prf.recall);
+            sum += prf.f1;
         }
+        let neutral = confusion[StanceLabel::Neutral.index()];
+        let gold_neutral: usize = neutral.iter().sum();
+        let false_alarms = gold_neutral - neutral[StanceLabel::Neutral.index()];
         StanceScoresReport {
             n,
             accuracy: if n == 0 { 0.0 } else { correct as f64 / n as f64 },
             macro_f1: sum / 3.0,
             per_label_f1,
+            per_label_recall,
             confusion,
+            false_alarm_rate: if gold_neutral == 0 { 0.0 } else { false_alarms as f64 / gold_neutral as f64 },
         }
     }
 }
@@ -109,7 +122,7 @@ pub struct EvalCase<'a> {
 /// Positions of the word and number tokens inside a span (punctuation is not
 /// scored, so a span differing only by a final comma still overlaps fully).
 fn word_tokens(doc: &Document, span: Span) -> Vec<usize> {
-    let (a, b) = doc.tokens_in(span);
+    let TokenRange { start: a, end: b } = doc.tokens_in(span);
     (a..b).filter(|&t| doc.tokens[t].kind != TokenKind::Punct).collect()
 }
 
@@ -347,6 +360,9 @@ impl EvalReport {
         m.insert("stance_gold_spans.accuracy".into(), self.stance_gold_spans.accuracy);
         m.insert("stance_end_to_end.macro_f1".into(), self.stance_end_to_end.macro_f1);
         m.insert("stance_end_to_end.accuracy".into(), self.stance_end_to_end.accuracy);
+        // Floors are minimums, so the false-alarm rate enters as its complement.
+        m.insert("stance_gold_spans.neutral_kept".into(), 1.0 - self.stance_gold_spans.false_alarm_rate);
+        m.insert("stance_end_to_end.neutral_kept".into(), 1.0 - self.stance_end_to_end.false_alarm_rate);
         m.insert("end_to_end".into(), self.end_to_end);
         m
     }
@@ -364,23 +380,27 @@ impl EvalReport {
         s += &format!("\nattribution accuracy   {:.3}  (over {} matched quotes with a gold speaker)\n", self.attribution_accuracy, self.attribution_n);
         for (name, st) in [("stance, gold spans", &self.stance_gold_spans), ("stance, end to end", &self.stance_end_to_end)] {
             s += &format!(
-                "{:<22} macro-F1 {:.3}  accuracy {:.3}  (n={})  F1 support {:.3} oppose {:.3} neutral {:.3}\n",
+                "{:<22} macro-F1 {:.3}  accuracy {:.3}  (n={})  F1 support {:.3} oppose {:.3} neutral {:.3}  false alarms {:.3}\n",
                 name,
                 st.macro_f1,
                 st.accuracy,
                 st.n,
                 st.per_label_f1["support"],
                 st.per_label_f1["oppose"],
-                st.per_label_f1["neutral"]
+                st.per_label_f1["neutral"],
+                st.false_alarm_rate
             );
         }
         for (name, st) in &self.stance_baselines {
             s += &format!("  baseline: {:<36} macro-F1 {:.3}  accuracy {:.3}\n", name, st.macro_f1, st.accuracy);
         }
-        s += "\nconfusion, gold spans (rows gold, columns predicted: support oppose neutral)\n";
-        for label in StanceLabel::ALL {
-            let row = self.stance_gold_spans.confusion[label.index()];
-            s += &format!("  {:<8} {:>7} {:>7} {:>7}\n", label.as_str(), row[0], row[1], row[2]);
+        s += "  (false alarms: share of gold-neutral quotes given support or oppose)\n";
+        for (name, st) in [("gold spans", &self.stance_gold_spans), ("end to end", &self.stance_end_to_end)] {
+            s += &format!("\nconfusion, {name} (rows gold, columns predicted: support oppose neutral)\n");
+            for label in StanceLabel::ALL {
+                let row = st.confusion[label.index()];
+                s += &format!("  {:<8} {:>7} {:>7} {:>7}\n", label.as_str(), row[0], row[1], row[2]);
+            }
         }
         s += &format!("\nend to end (found, right speaker and stance): {:.3}\n", self.end_to_end);
         s
@@ -390,6 +410,18 @@ impl EvalReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_false_alarm_rate_counts_gold_neutral_quotes_given_a_stance() {
+        use StanceLabel::*;
+        let pairs = [(Neutral, Neutral), (Neutral, Support), (Neutral, Oppose), (Neutral, Neutral), (Support, Neutral), (Oppose, Oppose)];
+        let report = StanceScoresReport::from_pairs(&pairs);
+        assert_eq!(report.false_alarm_rate, 0.5, "2 of 4 gold-neutral quotes got a stance");
+        assert_eq!(report.per_label_recall["support"], 0.0);
+        assert_eq!(report.per_label_recall["oppose"], 1.0);
+        assert_eq!(report.per_label_recall["neutral"], 0.5);
+        assert_eq!(StanceScoresReport::from_pairs(&[(Support, Oppose)]).false_alarm_rate, 0.0, "no gold-neutral quotes, no false alarms");
+    }
     use crate::article::{Entity, EntityType};
 
     fn quote(id: &str, kind: QuoteKind, text: &str, span: &str, speaker: Option<&str>, stance: StanceLabel) -> QuoteRecord {

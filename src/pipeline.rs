@@ -11,7 +11,7 @@ use crate::config::PipelineConfig;
 use crate::document::{Document, Span};
 use crate::encoder::{Encoder, TokenStates};
 use crate::ner::tagger::NerTagger;
-use crate::stance::{label_of, quote_speakers, speaker_text, StanceModel};
+use crate::stance::{label_of, speaker_text, stance_quotes, StanceModel, StanceQuote};
 use anyhow::{bail, Result};
 
 pub struct Pipeline {
@@ -62,8 +62,7 @@ impl Pipeline {
     pub fn classify_and_read_own_quotes(&self, articles: &[Article]) -> Result<Vec<(Article, Vec<StanceLabel>)>> {
         self.per_article(articles, |article| {
             let (doc, states) = self.encode(article)?;
-            let spans: Vec<(usize, usize)> = article.quotes.iter().map(|q| (q.start, q.end)).collect();
-            let own = self.stance.predict_spans(&self.encoder, &doc, &states, &spans, &quote_speakers(article))?;
+            let own = self.stance.predict_quotes(&self.encoder, &doc, &states, &stance_quotes(article))?;
             Ok((self.classify_encoded(article, &doc, &states)?, own.iter().map(label_of).collect()))
         })
     }
@@ -95,13 +94,15 @@ impl Pipeline {
     fn classify_encoded(&self, article: &Article, doc: &Document, states: &[TokenStates]) -> Result<Article> {
         let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, states)?);
         let attribution = crate::detect_and_attribute(doc, &names);
-        let spans: Vec<(usize, usize)> = attribution.quotes.iter().map(|q| (q.quote.span.start, q.quote.span.end)).collect();
-        let speakers: Vec<String> = attribution
+        let quotes: Vec<StanceQuote> = attribution
             .quotes
             .iter()
-            .map(|q| q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default())
+            .map(|q| StanceQuote {
+                span: q.quote.span,
+                speaker: q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default(),
+            })
             .collect();
-        let probs = self.stance.predict_spans(&self.encoder, doc, states, &spans, &speakers)?;
+        let probs = self.stance.predict_quotes(&self.encoder, doc, states, &quotes)?;
         to_article(article, doc, &attribution, &probs)
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::article::QuoteKind;
 use crate::cues::{Cue, CueKind};
-use crate::document::{Document, Span, TokenKind};
+use crate::document::{Document, Span, TokenKind, TokenRange};
 use crate::lexicon::DETERMINERS;
 
 /// A detected quote. `cue` is set for indirect quotes, whose detection starts
@@ -216,7 +216,7 @@ const SMALL_WORDS: &[&str] = &["of", "the", "a", "an", "and", "in", "on", "to", 
 /// Lower-cased words of the sentence before char offset `pos`, nearest first.
 fn words_before(doc: &Document, pos: usize, max: usize) -> Vec<String> {
     let sentence = &doc.sentences[doc.sentence_at(pos)];
-    let (first, _) = sentence.tokens;
+    let TokenRange { start: first, end: _ } = sentence.tokens;
     let upto = doc.tokens.partition_point(|t| t.span.end <= pos);
     (first..upto)
         .rev()
@@ -231,7 +231,7 @@ fn is_name_or_title(doc: &Document, content: Span, standalone: bool) -> bool {
     if standalone {
         return false; // a quoted subheading is somebody's words (GUIDELINES.md)
     }
-    let (a, b) = doc.tokens_in(content);
+    let TokenRange { start: a, end: b } = doc.tokens_in(content);
     let words: Vec<&str> = (a..b).filter(|&t| doc.tokens[t].kind != TokenKind::Punct).map(|t| doc.token_text(t)).collect();
     let mut before = words_before(doc, content.start, 5);
     if before.first().is_some_and(|w| matches!(w.as_str(), "a" | "an" | "the" | "its" | "their" | "his" | "her")) {
@@ -266,7 +266,7 @@ fn is_name_or_title(doc: &Document, content: Span, standalone: bool) -> bool {
 /// “Sahwa”`, `what “enduring” means`. With a speech cue in the sentence
 /// (`vowed a "severe" response`) they are the speaker's words.
 fn is_scare_quote(doc: &Document, content: Span, cues: &[Cue]) -> bool {
-    let (a, b) = doc.tokens_in(content);
+    let TokenRange { start: a, end: b } = doc.tokens_in(content);
     let words = (a..b).filter(|&t| doc.tokens[t].kind != TokenKind::Punct).count();
     if words > 2 {
         return false;
@@ -479,7 +479,7 @@ fn detect_indirect(doc: &Document, direct: &[QuoteSpan], cues: &[Cue]) -> Vec<Qu
         };
         let Some((span, side)) = found else { continue };
         let span = trim_clause(doc, span);
-        if doc.tokens_in(span).1 - doc.tokens_in(span).0 < 3 {
+        if doc.tokens_in(span).len() < 3 {
             continue;
         }
         // A clause that is one whole direct quote is that quote, not an indirect one.
@@ -498,7 +498,7 @@ fn detect_indirect(doc: &Document, direct: &[QuoteSpan], cues: &[Cue]) -> Vec<Qu
 }
 
 /// `X said (on Tuesday) (that) CLAUSE`, `X told reporters CLAUSE`.
-fn clause_after(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+fn clause_after(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: sent_end }: TokenRange) -> Option<(Span, SourceSide)> {
     let mut t = cue.token + 1;
     if t >= sent_end {
         return None;
@@ -614,7 +614,7 @@ const PREPOSITIONS: &[&str] = &[
 /// A clause has a verb: an auxiliary or modal, or a past or present-tense form
 /// after its first word. Noun phrases (`the sidelines of the UN`) have none.
 fn looks_like_clause(doc: &Document, span: Span) -> bool {
-    let (a, b) = doc.tokens_in(span);
+    let TokenRange { start: a, end: b } = doc.tokens_in(span);
     if a >= b || PREPOSITIONS.contains(&doc.lower(a)) {
         return false;
     }
@@ -746,7 +746,7 @@ const INVERTED_LEMMAS: &[&str] = &[
 ];
 
 /// `CLAUSE, X said.` / `CLAUSE, said X.` / `A, X said, B` (the longer part).
-fn clause_before(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+fn clause_before(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: sent_end }: TokenRange) -> Option<(Span, SourceSide)> {
     // Find the comma (or dash) that opens the cue's clause.
     let mut k = cue.token;
     let mut boundary = None;
@@ -770,7 +770,7 @@ fn clause_before(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usiz
         return None;
     }
     if !ends_with_inverted_cue(doc, boundary + 1, sent_end) {
-        return interrupted_clause(doc, cue, boundary, (sent_start, sent_end));
+        return interrupted_clause(doc, cue, boundary, TokenRange::new(sent_start, sent_end));
     }
     let span = content_before(doc, sent_start, boundary)?;
     looks_like_clause(doc, span).then_some((span, SourceSide::After))
@@ -778,7 +778,7 @@ fn clause_before(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usiz
 
 /// `A, he said, B` and `A - he said - B`: the cue clause sits between two commas
 /// or dashes, holding only the source and adverbials; the span is the longer part.
-fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, TokenRange { start: sent_start, end: sent_end }: TokenRange) -> Option<(Span, SourceSide)> {
     let closer = (cue.token + 1..sent_end.min(cue.token + 8)).find(|&j| matches!(doc.token_text(j), "," | "-" | "—" | "–"))?;
     if closer + 1 >= sent_end || doc.token_text(closer) != doc.token_text(boundary) {
         return None;
@@ -836,7 +836,7 @@ fn content_before(doc: &Document, sent_start: usize, boundary: usize) -> Option<
 }
 
 /// `According to X, CLAUSE.` and `CLAUSE, according to X.`
-fn according_to_clause(doc: &Document, cue: &Cue, (sent_start, sent_end): (usize, usize)) -> Option<(Span, SourceSide)> {
+fn according_to_clause(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: sent_end }: TokenRange) -> Option<(Span, SourceSide)> {
     let at_start = (sent_start..cue.token).all(|j| matches!(doc.lower(j), "but" | "and" | "yet" | "," | "however"));
     if at_start {
         let comma = (cue.token + 2..sent_end).find(|&j| doc.token_text(j) == ",")?;
@@ -882,7 +882,7 @@ fn colon_headlines(doc: &Document, direct: &[QuoteSpan], taken: &[QuoteSpan]) ->
         if !statement {
             continue;
         }
-        let (a, b) = doc.tokens_in(Span::new(colon_at, colon_at + 1));
+        let TokenRange { start: a, end: b } = doc.tokens_in(Span::new(colon_at, colon_at + 1));
         if b <= a {
             continue;
         }
@@ -930,7 +930,7 @@ fn label_names_someone(doc: &Document, label: &str, headline: Span) -> bool {
         return true;
     }
     let Some(last) = words.last() else { return false };
-    let sentence_starts: std::collections::HashSet<usize> = doc.sentences.iter().map(|s| s.tokens.0).collect();
+    let sentence_starts: std::collections::HashSet<usize> = doc.sentences.iter().map(|s| s.tokens.start).collect();
     // `Abadi` is named by `al-Abadi` too.
     let names_it = |t: usize| {
         let text = doc.token_text(t);
@@ -941,7 +941,7 @@ fn label_names_someone(doc: &Document, label: &str, headline: Span) -> bool {
 
 /// Drops a dateline (`WASHINGTON (Reuters) -`, `JAKARTA, Sept. 2014 —`) from a clause start.
 fn strip_dateline(doc: &Document, span: Span) -> Span {
-    let (first, last) = doc.tokens_in(span);
+    let TokenRange { start: first, end: last } = doc.tokens_in(span);
     let after = doc.after_dateline(first, last);
     if after > first && after < last {
         Span::new(doc.tokens[after].span.start, span.end)

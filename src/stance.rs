@@ -37,18 +37,28 @@ pub fn speaker_text(name: &str, aliases: &[String]) -> String {
 /// What is read for a quote with no speaker.
 const NO_SPEAKER: &str = "unknown";
 
-/// The speaker text of each of an article's quotes, from its entities (a
-/// gold or labeled file); empty when a quote has no speaker.
-pub fn quote_speakers(article: &Article) -> Vec<String> {
+/// What the stance stage reads of one attributed quote: its char span in the
+/// article and its speaker's names ([`speaker_text`]; empty for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StanceQuote {
+    pub span: Span,
+    pub speaker: String,
+}
+
+/// The quotes of an article with their speakers' names, from its entities (a
+/// gold or labeled file).
+pub fn stance_quotes(article: &Article) -> Vec<StanceQuote> {
     article
         .quotes
         .iter()
-        .map(|q| {
-            q.speaker
+        .map(|q| StanceQuote {
+            span: Span::new(q.start, q.end),
+            speaker: q
+                .speaker
                 .as_ref()
                 .and_then(|id| article.entities.iter().find(|e| &e.id == id))
                 .map(|e| speaker_text(&e.name, &e.aliases))
-                .unwrap_or_default()
+                .unwrap_or_default(),
         })
         .collect()
 }
@@ -80,12 +90,12 @@ pub fn speaker_rows(encoder: &Encoder, speakers: &[String]) -> Result<Tensor> {
 /// read in the context of the whole paragraph, beside the paragraph's pooled
 /// embedding. Reading quotes out of the paragraph's states means every token
 /// goes through the encoder once, for NER and stance alike.
-pub fn quote_row(paragraph: &TokenStates, quote: (usize, usize)) -> Tensor {
+pub fn quote_row(paragraph: &TokenStates, quote: Span) -> Tensor {
     let inside: Vec<i64> = paragraph
         .offsets
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.is_some_and(|(a, b)| a < quote.1 && b > quote.0))
+        .filter(|(_, o)| o.is_some_and(|piece| piece.start < quote.end && piece.end > quote.start))
         .map(|(i, _)| i as i64)
         .collect();
     // A quote cut off by truncation has no pieces: fall back to the paragraph.
@@ -100,33 +110,32 @@ pub fn quote_row(paragraph: &TokenStates, quote: (usize, usize)) -> Tensor {
 /// The paragraph (by index) a quote span of an article starts in, and the
 /// quote's char range within it. A quote running on into later paragraphs is
 /// read in its first one, as paragraphs are encoded one by one.
-pub fn quote_in_paragraph(doc: &Document, start: usize, end: usize) -> (usize, (usize, usize)) {
-    let k = doc.paragraph_at(start);
+pub fn quote_in_paragraph(doc: &Document, quote: Span) -> (usize, Span) {
+    let k = doc.paragraph_at(quote.start);
     match doc.paragraphs.get(k) {
-        Some(p) => (k, (start.saturating_sub(p.start), end.min(p.end).saturating_sub(p.start))),
-        None => (k, (0, end.saturating_sub(start))),
+        Some(p) => (k, Span::new(quote.start.saturating_sub(p.start), quote.end.min(p.end).saturating_sub(p.start))),
+        None => (k, Span::new(0, quote.end.saturating_sub(quote.start))),
     }
 }
 
 /// Embedding rows `[spans, EMBEDDING_FEATURES]` of quote spans of an article from its
 /// paragraphs' encoder states (`paragraph_states[i]` is `doc.paragraphs[i]`'s)
 /// and the quotes' speaker texts ([`speaker_text`], one per span).
-fn span_features(encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)], speakers: &[String]) -> Result<Tensor> {
-    if spans.len() != speakers.len() {
-        bail!("{} quote spans but {} speakers", spans.len(), speakers.len());
-    }
-    Ok(Tensor::cat(&[text_features(doc, paragraph_states, spans), speaker_rows(encoder, speakers)?], 1))
+fn span_features(encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], quotes: &[StanceQuote]) -> Result<Tensor> {
+    let spans: Vec<Span> = quotes.iter().map(|q| q.span).collect();
+    let speakers: Vec<String> = quotes.iter().map(|q| q.speaker.clone()).collect();
+    Ok(Tensor::cat(&[text_features(doc, paragraph_states, &spans), speaker_rows(encoder, &speakers)?], 1))
 }
 
 /// The quote and paragraph columns of quote spans.
-fn text_features(doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)]) -> Tensor {
+fn text_features(doc: &Document, paragraph_states: &[TokenStates], spans: &[Span]) -> Tensor {
     if spans.is_empty() {
         return Tensor::zeros([0, TEXT_FEATURES], (Kind::Float, Device::Cpu));
     }
     let rows: Vec<Tensor> = spans
         .iter()
-        .map(|&(start, end)| {
-            let (k, quote) = quote_in_paragraph(doc, start, end);
+        .map(|&span| {
+            let (k, quote) = quote_in_paragraph(doc, span);
             match paragraph_states.get(k) {
                 Some(states) => quote_row(states, quote),
                 None => Tensor::zeros([TEXT_FEATURES], (Kind::Float, Device::Cpu)),
@@ -139,11 +148,11 @@ fn text_features(doc: &Document, paragraph_states: &[TokenStates], spans: &[(usi
 /// Embedding rows of quote spans of an article's text, encoding the article
 /// exactly as the pipeline does, so training, gold-span scoring and
 /// `classify` see the same numbers.
-fn article_features(encoder: &Encoder, doc: &Document, spans: &[(usize, usize)], speakers: &[String]) -> Result<Tensor> {
-    if spans.is_empty() {
-        return span_features(encoder, doc, &[], spans, speakers);
+fn article_features(encoder: &Encoder, doc: &Document, quotes: &[StanceQuote]) -> Result<Tensor> {
+    if quotes.is_empty() {
+        return span_features(encoder, doc, &[], quotes);
     }
-    span_features(encoder, doc, &encoder.paragraph_states(doc)?, spans, speakers)
+    span_features(encoder, doc, &encoder.paragraph_states(doc)?, quotes)
 }
 
 /// Training settings, stored beside the weights so a retrain can reproduce them.
@@ -153,11 +162,21 @@ pub struct TrainConfig {
     pub epochs: usize,
     pub learning_rate: f64,
     pub l2: f64,
+    /// How much a training quote of a rare label weighs in the loss: each
+    /// label's weight is `(n / (3 n_label))^class_weight_power`, so 0 weighs
+    /// every quote alike and 1 balances the labels fully.
+    #[serde(default)]
+    pub class_weight_power: f64,
+    /// Added to the neutral logit of the trained head: a prior shift toward
+    /// the label balance of a real archive, where most quotes take no
+    /// position. It moves no weight, only the intercept.
+    #[serde(default)]
+    pub neutral_bias: f64,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { seed: 13, epochs: 300, learning_rate: 0.01, l2: 1e-3 }
+        TrainConfig { seed: 13, epochs: 300, learning_rate: 0.01, l2: 1e-3, class_weight_power: 0.0, neutral_bias: 0.0 }
     }
 }
 
@@ -169,19 +188,43 @@ pub struct StanceModel {
     bias: Tensor,
 }
 
+/// One setting tried by `train-stance`'s model selection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SelectionRow {
+    pub l2: f64,
+    pub class_weight_power: f64,
+    pub neutral_bias: f64,
+    pub macro_f1: f64,
+    /// On the real off-topic source (`real_train/polnear`).
+    pub off_topic_false_alarms: f64,
+}
+
 /// What `train-stance` writes next to the weights.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StanceMeta {
     pub config: TrainConfig,
     pub train_examples: usize,
     pub train_articles: usize,
-    /// Cross-validated macro-F1 (folds by article) for each L2 value tried.
-    pub cv_macro_f1: Vec<(f64, f64)>,
+    /// Every setting model selection tried, with its cross-validated figures
+    /// (development part, folds by article).
+    #[serde(default)]
+    pub selection: Vec<SelectionRow>,
     /// Training quotes per label: the majority-class baseline predicts the largest.
     #[serde(default)]
     pub label_counts: std::collections::BTreeMap<String, usize>,
     /// What the head reads of the encoder, checked at load.
     pub contract: Option<HeadContract>,
+    /// The training sources (folders below `eval/`), in order.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Cross-validated scores at the chosen L2 on the development part, per
+    /// source and `all`.
+    #[serde(default)]
+    pub cross_validated: BTreeMap<String, crate::eval::StanceScoresReport>,
+    /// Scores on the held-out part (one article in five of each source) of a
+    /// head trained on the development part, per source and `all`.
+    #[serde(default)]
+    pub held_out: BTreeMap<String, crate::eval::StanceScoresReport>,
 }
 
 impl StanceMeta {
@@ -345,11 +388,17 @@ impl StanceModel {
     /// is `doc.paragraphs[i]`'s) and the quotes' speaker texts
     /// ([`speaker_text`]), one row each; a fragment inside a longer quote
     /// takes that quote's, as the guidelines label it.
-    pub fn predict_spans(&self, encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], spans: &[(usize, usize)], speakers: &[String]) -> Result<Vec<[f32; 3]>> {
-        let embeddings = span_features(encoder, doc, paragraph_states, spans, speakers)?;
-        let mut probs = self.predict(&embeddings, &quote_texts(doc, spans))?;
-        fragments_take_their_statements(spans, &mut probs);
+    pub fn predict_quotes(&self, encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], quotes: &[StanceQuote]) -> Result<Vec<[f32; 3]>> {
+        let embeddings = span_features(encoder, doc, paragraph_states, quotes)?;
+        let spans: Vec<Span> = quotes.iter().map(|q| q.span).collect();
+        let mut probs = self.predict(&embeddings, &quote_texts(doc, &spans))?;
+        fragments_take_their_statements(&spans, &mut probs);
         Ok(probs)
+    }
+
+    /// Label probabilities of the quotes at `idx` of a training set.
+    pub fn predict_rows(&self, set: &TrainingSet, idx: &[usize]) -> Result<Vec<[f32; 3]>> {
+        self.predict(&set.embedding_rows(idx), &set.quote_texts(idx))
     }
 
     /// Label probabilities of quotes from their embedding rows and their
@@ -374,15 +423,16 @@ impl StanceModel {
         let words = QuoteWords::fit(quotes);
         let x = head_input(&words, embeddings, quotes)?;
         let y = Tensor::from_slice(&labels.iter().map(|l| l.index() as i64).collect::<Vec<_>>());
+        let class_weights = Tensor::from_slice(&class_weights(labels, config.class_weight_power));
         let vs = nn::VarStore::new(Device::Cpu);
         let linear = nn::linear(vs.root(), EMBEDDING_FEATURES + words.len() as i64, 3, Default::default());
         let mut opt = nn::Adam::default().build(&vs, config.learning_rate)?;
         for _ in 0..config.epochs {
             let logits = linear.forward(&x);
-            let loss = logits.cross_entropy_for_logits(&y) + linear.ws.square().sum(Kind::Float) * config.l2;
+            let loss = logits.log_softmax(-1, Kind::Float).g_nll_loss(&y, Some(&class_weights), tch::Reduction::Mean, -100) + linear.ws.square().sum(Kind::Float) * config.l2;
             opt.backward_step(&loss);
         }
-        let bias = linear.bs.as_ref().expect("linear layers have a bias").detach().copy();
+        let bias = linear.bs.as_ref().context("a linear layer without a bias")?.detach().copy() + neutral_shift(config.neutral_bias);
         Ok(StanceModel { words, weight: linear.ws.detach().copy(), bias })
     }
 }
@@ -400,6 +450,31 @@ fn contract(precision: Precision, layer: usize, words: usize) -> HeadContract {
     }
 }
 
+/// The intercept shift that adds `bias` to the neutral logit.
+fn neutral_shift(bias: f64) -> Tensor {
+    let mut shift = [0f32; 3];
+    shift[StanceLabel::Neutral.index()] = bias as f32;
+    Tensor::from_slice(&shift)
+}
+
+/// The label of a probability row after adding `neutral_bias` to the
+/// neutral log-probability: what a head trained with that bias predicts.
+pub fn label_with_neutral_bias(p: &[f32; 3], neutral_bias: f64) -> StanceLabel {
+    let mut shifted = p.map(|x| x.max(1e-12).ln());
+    shifted[StanceLabel::Neutral.index()] += neutral_bias as f32;
+    label_of(&shifted)
+}
+
+/// The loss weight of each label ([`TrainConfig::class_weight_power`]); a
+/// label absent from the training quotes weighs 1.
+fn class_weights(labels: &[StanceLabel], power: f64) -> [f32; 3] {
+    let mut counts = [0usize; 3];
+    for l in labels {
+        counts[l.index()] += 1;
+    }
+    counts.map(|c| if c == 0 { 1.0 } else { (labels.len() as f64 / (3.0 * c as f64)).powf(power) as f32 })
+}
+
 /// What the head reads of quotes: their embedding rows beside their words.
 fn head_input(words: &QuoteWords, embeddings: &Tensor, quotes: &[&str]) -> Result<Tensor> {
     if embeddings.size() != [quotes.len() as i64, EMBEDDING_FEATURES] {
@@ -415,13 +490,13 @@ fn head_input(words: &QuoteWords, embeddings: &Tensor, quotes: &[&str]) -> Resul
 /// shows better than its few words: in eval/train all 72 such fragments share
 /// their statement's label, and the cross-validated head read them alone
 /// (macro-F1 0.677 → 0.683 when they inherit).
-fn fragments_take_their_statements(spans: &[(usize, usize)], probs: &mut [[f32; 3]]) {
-    let statement_of = |&(start, end): &(usize, usize)| {
+fn fragments_take_their_statements(spans: &[Span], probs: &mut [[f32; 3]]) {
+    let statement_of = |fragment: &Span| {
         spans
             .iter()
             .enumerate()
-            .filter(|(_, &(s, e))| s <= start && end <= e && e - s > end - start)
-            .max_by_key(|(_, &(s, e))| (e - s, std::cmp::Reverse(s)))
+            .filter(|(_, statement)| statement.contains(*fragment) && statement.len() > fragment.len())
+            .max_by_key(|(_, statement)| (statement.len(), std::cmp::Reverse(statement.start)))
             .map(|(i, _)| i)
     };
     let statements: Vec<Option<usize>> = spans.iter().map(statement_of).collect();
@@ -468,6 +543,16 @@ impl TrainingSet {
         self.embeddings.index_select(0, &Tensor::from_slice(&idx.iter().map(|&i| i as i64).collect::<Vec<_>>()))
     }
 
+    /// The quotes at `idx`, their articles numbered as before.
+    pub fn subset(&self, idx: &[usize]) -> TrainingSet {
+        TrainingSet {
+            embeddings: self.embedding_rows(idx),
+            quotes: idx.iter().map(|&i| self.quotes[i].clone()).collect(),
+            labels: idx.iter().map(|&i| self.labels[i]).collect(),
+            groups: idx.iter().map(|&i| self.groups[i]).collect(),
+        }
+    }
+
     /// A head trained on the quotes at `idx`.
     pub fn train(&self, idx: &[usize], config: &TrainConfig) -> Result<StanceModel> {
         let labels: Vec<StanceLabel> = idx.iter().map(|&i| self.labels[i]).collect();
@@ -480,16 +565,16 @@ pub fn training_set(encoder: &Encoder, articles: &[Article]) -> Result<TrainingS
     let mut rows = Vec::new();
     let mut set = TrainingSet { embeddings: Tensor::zeros([0, EMBEDDING_FEATURES], (Kind::Float, Device::Cpu)), quotes: Vec::new(), labels: Vec::new(), groups: Vec::new() };
     for (a, article) in articles.iter().enumerate() {
-        let labeled: Vec<_> = article.quotes.iter().zip(quote_speakers(article)).filter_map(|(q, speaker)| q.stance.map(|l| ((q.start, q.end), speaker, l))).collect();
+        let labeled: Vec<(StanceQuote, StanceLabel)> = article.quotes.iter().zip(stance_quotes(article)).filter_map(|(q, quote)| q.stance.map(|l| (quote, l))).collect();
         if labeled.is_empty() {
             continue;
         }
         let doc = Document::new(article.text.as_str());
-        let spans: Vec<(usize, usize)> = labeled.iter().map(|(s, _, _)| *s).collect();
-        let speakers: Vec<String> = labeled.iter().map(|(_, speaker, _)| speaker.clone()).collect();
-        rows.push(article_features(encoder, &doc, &spans, &speakers)?);
+        let quotes: Vec<StanceQuote> = labeled.iter().map(|(q, _)| q.clone()).collect();
+        let spans: Vec<Span> = quotes.iter().map(|q| q.span).collect();
+        rows.push(article_features(encoder, &doc, &quotes)?);
         set.quotes.extend(quote_texts(&doc, &spans).into_iter().map(String::from));
-        set.labels.extend(labeled.iter().map(|(_, _, l)| *l));
+        set.labels.extend(labeled.iter().map(|(_, l)| *l));
         set.groups.extend(std::iter::repeat_n(a, labeled.len()));
     }
     if !rows.is_empty() {
@@ -499,14 +584,30 @@ pub fn training_set(encoder: &Encoder, articles: &[Article]) -> Result<TrainingS
 }
 
 /// The text of quote spans, as the head reads them.
-fn quote_texts<'a>(doc: &'a Document, spans: &[(usize, usize)]) -> Vec<&'a str> {
-    spans.iter().map(|&(start, end)| doc.slice(Span::new(start, end))).collect()
+fn quote_texts<'a>(doc: &'a Document, spans: &[Span]) -> Vec<&'a str> {
+    spans.iter().map(|&span| doc.slice(span)).collect()
 }
 
 /// Macro-F1 of heads trained on the other folds, predicting each fold
 /// (folds by article; the vocabulary too is fitted on the training folds).
 pub fn cross_validate(set: &TrainingSet, folds: usize, config: &TrainConfig) -> Result<f64> {
     Ok(cross_validate_on_share(set, folds, config, 1.0, 0)?.macro_f1)
+}
+
+/// The probabilities each quote of `set` gets from a head trained on the
+/// other folds (folds by article; the vocabulary too is fitted on the
+/// training folds), as (quote index, probabilities).
+pub fn cross_validated_predictions(set: &TrainingSet, folds: usize, config: &TrainConfig) -> Result<Vec<(usize, [f32; 3])>> {
+    let mut out = Vec::new();
+    for fold in 0..folds {
+        let (test, train): (Vec<usize>, Vec<usize>) = (0..set.labels.len()).partition(|&i| set.groups[i] % folds == fold);
+        if train.is_empty() || test.is_empty() {
+            continue;
+        }
+        let probs = set.train(&train, config)?.predict_rows(set, &test)?;
+        out.extend(test.iter().copied().zip(probs));
+    }
+    Ok(out)
 }
 
 /// One point of a learning curve: heads trained on a share of each fold's
@@ -569,7 +670,8 @@ mod tests {
             "quotes": [{"id": "q1", "kind": "direct", "start": 0, "end": 5, "text": "Kerry", "speaker": "kerry"},
                        {"id": "q2", "kind": "direct", "start": 13, "end": 20, "text": "Someone", "speaker": null}]}"#;
         let article: Article = serde_json::from_str(json).unwrap();
-        assert_eq!(quote_speakers(&article), vec!["John Kerry, Mr Kerry, US Secretary of State John Kerry".to_string(), String::new()]);
+        let speakers: Vec<String> = stance_quotes(&article).into_iter().map(|q| q.speaker).collect();
+        assert_eq!(speakers, vec!["John Kerry, Mr Kerry, US Secretary of State John Kerry".to_string(), String::new()]);
     }
 
     #[test]
@@ -595,7 +697,7 @@ mod tests {
         }
         let dir = std::env::temp_dir().join(format!("qs-stance-{}", std::process::id()));
         let contract = contract(Precision::Int8, 6, model.words.len());
-        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, cv_macro_f1: vec![], label_counts: Default::default(), contract: Some(contract) };
+        let meta = StanceMeta { config: TrainConfig::default(), train_examples: n, train_articles: 1, selection: vec![], label_counts: Default::default(), contract: Some(contract), sources: vec![], cross_validated: Default::default(), held_out: Default::default() };
         model.save(&dir, &meta).unwrap();
         let source = HeadSource::Dir(crate::heads::HeadKind::Stance, dir.clone());
         let back = StanceModel::load_for(&source, Precision::Int8, 6).unwrap();
@@ -658,6 +760,35 @@ mod tests {
     }
 
     #[test]
+    fn a_neutral_bias_shifts_only_the_neutral_intercept() {
+        let set = separable_set();
+        let idx: Vec<usize> = (0..set.labels.len()).collect();
+        let config = TrainConfig { epochs: 50, ..Default::default() };
+        let plain = set.train(&idx, &config).unwrap();
+        let shifted = set.train(&idx, &TrainConfig { neutral_bias: 2.0, ..config }).unwrap();
+        assert_eq!(Vec::<f32>::try_from(&plain.weight.view(-1)).unwrap(), Vec::<f32>::try_from(&shifted.weight.view(-1)).unwrap());
+        let diff = Vec::<f32>::try_from(&(&shifted.bias - &plain.bias)).unwrap();
+        assert_eq!(diff, vec![0.0, 0.0, 2.0]);
+        // The post-hoc rule used in model selection predicts what the shifted head predicts.
+        let p_plain = plain.predict_rows(&set, &idx).unwrap();
+        let p_shifted = shifted.predict_rows(&set, &idx).unwrap();
+        for (a, b) in p_plain.iter().zip(&p_shifted) {
+            assert_eq!(label_with_neutral_bias(a, 2.0), label_of(b));
+        }
+        assert_eq!(label_with_neutral_bias(&[0.5, 0.2, 0.3], 0.0), StanceLabel::Support);
+        assert_eq!(label_with_neutral_bias(&[0.5, 0.2, 0.3], 1.0), StanceLabel::Neutral);
+    }
+
+    #[test]
+    fn rare_labels_weigh_more_by_the_power_of_their_rarity() {
+        let labels = [StanceLabel::Neutral, StanceLabel::Neutral, StanceLabel::Neutral, StanceLabel::Support, StanceLabel::Support, StanceLabel::Oppose];
+        assert_eq!(class_weights(&labels, 0.0), [1.0, 1.0, 1.0]);
+        let [s, o, n] = class_weights(&labels, 1.0);
+        assert!((s - 1.0).abs() < 1e-6 && (o - 2.0).abs() < 1e-6 && (n - 2.0 / 3.0).abs() < 1e-6, "{s} {o} {n}");
+        assert_eq!(class_weights(&labels[..3], 1.0)[0], 1.0, "an absent label weighs 1");
+    }
+
+    #[test]
     fn quote_words_are_tf_idf_rows_of_words_and_word_pairs() {
         let words = QuoteWords::fit(&["Not our war", "not OUR fight", "a war", "x"]);
         // One-letter words are dropped; terms in a single quote are too.
@@ -675,7 +806,7 @@ mod tests {
     fn a_fragment_takes_the_probabilities_of_the_longest_quote_around_it() {
         // 0: a statement; 1: a fragment inside it; 2: a fragment inside the
         // fragment; 3: overlapping 0 without lying inside it; 4: elsewhere.
-        let spans = [(10, 60), (20, 40), (25, 30), (50, 80), (90, 95)];
+        let spans = [(10, 60), (20, 40), (25, 30), (50, 80), (90, 95)].map(|(a, b)| Span::new(a, b));
         let mut probs = [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6], [0.3, 0.3, 0.4]];
         let before = probs;
         fragments_take_their_statements(&spans, &mut probs);

@@ -63,7 +63,7 @@ fn token_states_carry_char_offsets_into_the_text() {
     assert_eq!(s.hidden.size(), vec![s.offsets.len() as i64, DIM]);
     assert!(s.offsets.first().unwrap().is_none() && s.offsets.last().unwrap().is_none(), "[CLS] and [SEP] have no offsets");
     let chars: Vec<char> = text.chars().collect();
-    let pieces: Vec<String> = s.offsets.iter().flatten().map(|&(a, b)| chars[a..b].iter().collect()).collect();
+    let pieces: Vec<String> = s.offsets.iter().flatten().map(|piece| chars[piece.start..piece.end].iter().collect()).collect();
     assert!(pieces.contains(&"«".to_string()), "{pieces:?}");
     assert!(pieces.iter().any(|p| p == "Zarif" || p == "Za"), "{pieces:?}");
 }

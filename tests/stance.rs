@@ -65,9 +65,16 @@ fn gold_stance_f1(stance_dir: &Path) -> f64 {
 #[test]
 fn retraining_reproduces_the_committed_head() {
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("retrained-stance");
+    // Every training source, at the settings the committed head's model
+    // selection chose (the full grid, `quotestance train-stance`, takes about
+    // ten minutes; `make stance-head` runs it).
+    let sources = quotestance::cli::TRAIN_SOURCES.map(|s| Path::new(env!("CARGO_MANIFEST_DIR")).join(s));
+    let chosen = StanceMeta::load(&HeadSource::BuiltIn(HeadKind::Stance)).unwrap().config;
     let status = Command::new(env!("CARGO_BIN_EXE_quotestance"))
-        .args(["train-stance", "--train"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/train"))
+        .arg("train-stance")
+        .arg("--train")
+        .args(&sources)
+        .args(["--l2", &chosen.l2.to_string(), "--class-weight-power", &chosen.class_weight_power.to_string(), "--neutral-bias", &chosen.neutral_bias.to_string()])
         .arg("--out")
         .arg(&out_dir)
         .status()

@@ -93,7 +93,7 @@ pub const NER_LAYER: usize = 3;
 /// Hidden states of one text: one row per word piece, with the char span of
 /// the text it came from (`None` for `[CLS]` and `[SEP]`).
 pub struct TokenStates {
-    pub offsets: Vec<Option<(usize, usize)>>,
+    pub offsets: Vec<Option<crate::document::Span>>,
     /// The last layer's states, `[pieces, DIM]`, f32, on the CPU: what
     /// sentence-transformers pools, and what stance reads.
     pub hidden: Tensor,
@@ -273,7 +273,7 @@ impl Encoder {
     pub fn token_states(&self, texts: &[&str]) -> Result<Vec<TokenStates>> {
         let mut out: Vec<Option<TokenStates>> = (0..texts.len()).map(|_| None).collect();
         self.forward_sorted(texts, |i, enc, hidden, ner_hidden| {
-            let offsets = enc.token_offsets.iter().map(|o| o.map(|o| (o.begin as usize, o.end as usize))).collect();
+            let offsets = enc.token_offsets.iter().map(|o| o.map(|o| crate::document::Span::new(o.begin as usize, o.end as usize))).collect();
             out[i] = Some(TokenStates { offsets, hidden: hidden.to(Device::Cpu), ner_hidden: ner_hidden.to(Device::Cpu) });
         })?;
         Ok(out.into_iter().map(|o| o.expect("every text was encoded")).collect())

@@ -12,7 +12,7 @@
 pub mod tagger;
 
 use crate::article::EntityType;
-use crate::document::{Document, Span, TokenKind};
+use crate::document::{Document, Span, TokenKind, TokenRange};
 pub use crate::lexicon::PERSON_TITLES;
 use crate::lexicon::{is_name_connector, ORG_WORDS, PLACE_WORDS};
 
@@ -21,8 +21,7 @@ use crate::lexicon::{is_name_connector, ORG_WORDS, PLACE_WORDS};
 pub struct NamedMention {
     pub span: Span,
     pub entity_type: EntityType,
-    /// Token indices `[first, last)`.
-    pub tokens: (usize, usize),
+    pub tokens: TokenRange,
 }
 
 /// Capitalised words that start sentences or label things without naming a speaker.
@@ -67,7 +66,7 @@ pub fn is_possessive(word: &str) -> bool {
 pub fn find_names(doc: &Document) -> Vec<NamedMention> {
     let mut out = Vec::new();
     for sentence in &doc.sentences {
-        let (first, last) = sentence.tokens;
+        let TokenRange { start: first, end: last } = sentence.tokens;
         let mut t = first;
         while t < last {
             if !is_capitalised(doc, t) || (NOT_NAMES.contains(&doc.token_text(t).to_lowercase().as_str()) && !is_title_start(doc, t)) {
@@ -128,7 +127,7 @@ pub fn find_names(doc: &Document) -> Vec<NamedMention> {
                 continue; // `BAGHDAD (Reuters) -`, `WASHINGTON SHRUGS`
             }
             let span = Span::new(doc.tokens[start].span.start, doc.tokens[end - 1].span.end);
-            out.push(NamedMention { span, entity_type: type_of(doc, start, end), tokens: (start, end) });
+            out.push(NamedMention { span, entity_type: type_of(doc, start, end), tokens: TokenRange::new(start, end) });
         }
     }
     out
@@ -145,12 +144,12 @@ pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMent
     let mut out = Vec::new();
     for c in chunks {
         let inside: Vec<&NamedMention> = learned.iter().filter(|l| l.span.overlaps(c.span)).collect();
-        let organisation = type_of(doc, c.tokens.0, c.tokens.1) == EntityType::ORG;
+        let organisation = type_of(doc, c.tokens.start, c.tokens.end) == EntityType::ORG;
         if inside.is_empty() {
             // Several capitalised words headed by an organisation word
             // (`Islamic State group`, `Defence Ministry`) name one, whatever
             // the tagger made of them.
-            if organisation && c.tokens.1 - c.tokens.0 >= 2 {
+            if organisation && c.tokens.end - c.tokens.start >= 2 {
                 out.push(NamedMention { entity_type: EntityType::ORG, ..c.clone() });
             }
             continue;
@@ -276,8 +275,8 @@ mod tests {
             Span::new(start, start + s.chars().count())
         };
         let learned = vec![
-            NamedMention { span: at("John Kirby"), entity_type: EntityType::PER, tokens: (0, 0) },
-            NamedMention { span: at("Baghdad"), entity_type: EntityType::GPE, tokens: (0, 0) },
+            NamedMention { span: at("John Kirby"), entity_type: EntityType::PER, tokens: TokenRange::new(0, 0) },
+            NamedMention { span: at("Baghdad"), entity_type: EntityType::GPE, tokens: TokenRange::new(0, 0) },
         ];
         let merged: Vec<(&str, EntityType)> = merge_names(&doc, &chunks, &learned).iter().map(|m| (doc.slice(m.span), m.entity_type)).collect();
         assert_eq!(merged, vec![("Rear Adm. John Kirby", EntityType::PER), ("Baghdad", EntityType::GPE)]);
@@ -289,7 +288,7 @@ mod tests {
         let chunks = find_names(&doc);
         let at = |s: &str, entity_type: EntityType| {
             let start = doc.text.find(s).unwrap();
-            NamedMention { span: Span::new(start, start + s.len()), entity_type, tokens: (0, 0) }
+            NamedMention { span: Span::new(start, start + s.len()), entity_type, tokens: TokenRange::new(0, 0) }
         };
         // The tagger calls the title an organisation and the group a place.
         let learned = vec![at("Interim Conservative Leader", EntityType::ORG), at("Rona Ambrose", EntityType::PER), at("Islamic State", EntityType::GPE)];
@@ -331,6 +330,6 @@ mod tests {
     fn core_name_drops_titles() {
         let doc = Document::new("Iranian Foreign Minister Mohammed Javad Zarif");
         let m = &find_names(&doc)[0];
-        assert_eq!(core_name(&doc, m.tokens.0, m.tokens.1), vec!["Mohammed", "Javad", "Zarif"]);
+        assert_eq!(core_name(&doc, m.tokens.start, m.tokens.end), vec!["Mohammed", "Javad", "Zarif"]);
     }
 }

@@ -7,7 +7,7 @@
 //! [`NER_LAYER`]). Writes: [`NamedMention`]s of PER, ORG and LOC.
 
 use crate::article::EntityType;
-use crate::document::Document;
+use crate::document::{Document, TokenRange};
 use crate::encoder::{Encoder, Precision, TokenStates, DIM, NER_LAYER};
 use crate::heads::{FeatureBlock, HeadContract, HeadSource, CONTRACT_FORMAT, PARAGRAPH_OFFSETS};
 use crate::ner::NamedMention;
@@ -141,7 +141,7 @@ fn word_rows(states: &TokenStates, chars: &[char], words: &[(usize, usize, bool)
     let rows: Vec<Tensor> = words
         .iter()
         .map(|&(a, b, first)| {
-            let piece = states.offsets.iter().position(|o| o.is_some_and(|(pa, pb)| pa < b && pb > a));
+            let piece = states.offsets.iter().position(|o| o.is_some_and(|piece| piece.start < b && piece.end > a));
             let state = piece.map_or_else(|| mean.shallow_clone(), |p| states.ner_hidden.get(p as i64));
             let word: String = chars[a.min(chars.len())..b.min(chars.len())].iter().collect();
             let lower = word.to_lowercase();
@@ -435,7 +435,7 @@ impl NerTagger {
         let mut firsts = Vec::new();
         let paragraph_chars: Vec<Vec<char>> = doc.paragraphs.iter().map(|p| doc.slice(*p).chars().collect()).collect();
         for sentence in &doc.sentences {
-            let (first, last) = sentence.tokens;
+            let TokenRange { start: first, end: last } = sentence.tokens;
             let (Some(para), Some(states)) = (doc.paragraphs.get(sentence.paragraph), paragraph_states.get(sentence.paragraph)) else {
                 continue;
             };
@@ -458,7 +458,7 @@ impl NerTagger {
         for (tags, first) in tagged.iter().zip(firsts) {
             for (s, e, ty) in entities(tags) {
                 if let (Some(entity_type), Some(span)) = (entity_type(ty), doc.span_of_tokens(first + s, first + e)) {
-                    out.push(NamedMention { span, entity_type, tokens: (first + s, first + e) });
+                    out.push(NamedMention { span, entity_type, tokens: TokenRange::new(first + s, first + e) });
                 }
             }
         }
