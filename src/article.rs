@@ -104,6 +104,16 @@ pub struct Article {
     #[serde(default)]
     pub title: String,
     pub text: String,
+    /// Where the article was published, when the input says (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its publication date or time, ISO 8601 (`2014-09-22`,
+    /// `2014-09-22T14:05:00Z`), when the input says (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The outlet (`Reuters`, `BBC News`), when the input says (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     #[serde(default)]
     pub entities: Vec<Entity>,
     #[serde(default)]
@@ -132,7 +142,7 @@ impl Article {
             bail!("{id}: article text is empty");
         }
         let title = text.trim_start().split("\n\n").next().unwrap_or("").trim().to_string();
-        Ok(Article { id: id.to_string(), title, text, entities: Vec::new(), quotes: Vec::new() })
+        Ok(Article { id: id.to_string(), title, text, url: None, date: None, source: None, entities: Vec::new(), quotes: Vec::new() })
     }
 
     /// An article from its JSON object, checked for the invariants that the
@@ -147,6 +157,11 @@ impl Article {
     pub fn validate(&self) -> Result<()> {
         if self.text.trim().is_empty() {
             bail!("article {:?} has empty text", self.id);
+        }
+        if let Some(date) = &self.date {
+            if !is_iso_8601(date) {
+                bail!("article {:?}: date {date:?} is not ISO 8601 (2014-09-22 or 2014-09-22T14:05:00Z)", self.id);
+            }
         }
         let n = self.text.chars().count();
         let check = |what: &str, start: usize, end: usize, text: &str| -> Result<()> {
@@ -172,9 +187,51 @@ impl Article {
     }
 }
 
+/// Whether a date reads as ISO 8601: `YYYY-MM-DD` with a valid month and
+/// day, optionally followed by `T` (or a space) and a time of day.
+fn is_iso_8601(date: &str) -> bool {
+    let b = date.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| date[r].parse::<u32>().unwrap_or(0);
+    let (month, day) = (number(5..7), number(8..10));
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return false;
+    }
+    match b.get(10) {
+        None => true,
+        Some(b'T' | b' ') => b.len() >= 16 && digits(11..13) && b[13] == b':' && digits(14..16) && number(11..13) < 24 && number(14..16) < 60,
+        Some(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_must_be_iso_8601_and_url_date_source_round_trip() {
+        for ok in ["2014-09-22", "2014-09-22T14:05:00Z", "2016-02-29T09:30:00+01:00", "2015-01-05 08:00"] {
+            assert!(is_iso_8601(ok), "{ok}");
+        }
+        for bad in ["22/09/2014", "2014-13-01", "2014-09-32", "2014-9-22", "Sept. 22, 2014", "2014-09-22T25:00", "2014-09-22X"] {
+            assert!(!is_iso_8601(bad), "{bad}");
+        }
+        let json = r#"{"id":"a","text":"Hi.","url":"https://example.org/a","date":"2014-09-22","source":"Reuters"}"#;
+        let a: Article = serde_json::from_str(json).unwrap();
+        a.validate().unwrap();
+        assert_eq!((a.url.as_deref(), a.date.as_deref(), a.source.as_deref()), (Some("https://example.org/a"), Some("2014-09-22"), Some("Reuters")));
+        let back = serde_json::to_string(&a).unwrap();
+        assert!(back.contains(r#""date":"2014-09-22""#) && back.contains(r#""source":"Reuters""#), "{back}");
+        let plain = serde_json::to_string(&Article::from_text("b", "Text.".into()).unwrap()).unwrap();
+        assert!(!plain.contains("url") && !plain.contains("date"), "absent fields stay absent: {plain}");
+        let mut bad = a.clone();
+        bad.date = Some("22 Sept 2014".into());
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("not ISO 8601") && err.contains("\"a\""), "{err}");
+    }
 
     const GOOD: &str = r#"{"id":"a","text":"«Oui», dit-il.","entities":[],
         "quotes":[{"id":"q1","kind":"direct","start":1,"end":4,"text":"Oui",

@@ -49,6 +49,9 @@ pub enum Format {
     Table,
     /// One self-contained HTML page per article, written to --out-dir.
     Html,
+    /// One row per quote (article id, date, outlet, URL, speaker and type,
+    /// kind, stance and its probabilities, quote, offsets), RFC 4180 CSV.
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -254,6 +257,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 (Format::Table, _) => write!(out, "{}", table(&labeled))?,
+                (Format::Csv, _) => crate::export::write_csv(&mut out, &labeled)?,
                 (Format::Html, None) => unreachable!("checked above"),
                 (Format::Html, Some(dir)) => {
                     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;

@@ -472,6 +472,9 @@ mod tests {
             id: "a".into(),
             title: String::new(),
             text: text.into(),
+            url: None,
+            date: None,
+            source: None,
             entities: vec![entity("kerry", "John Kerry", &["Kerry"]), entity("zarif", "Javad Zarif", &["Zarif"])],
             quotes: vec![
                 quote("q1", QuoteKind::Direct, text, "We will win,", Some("kerry"), StanceLabel::Support),

@@ -304,6 +304,9 @@ mod tests {
             id: "a<1>".into(),
             title: "T & <script>alert(1)</script>".into(),
             text: text.into(),
+            url: None,
+            date: None,
+            source: None,
             entities: vec![Entity { id: "k".into(), name: "Kerry".into(), entity_type: EntityType::PER, aliases: vec![] }],
             quotes: vec![QuoteRecord {
                 id: "q1".into(),

@@ -16,6 +16,7 @@ pub mod document;
 #[cfg(feature = "model")]
 pub mod encoder;
 pub mod eval;
+pub mod export;
 #[cfg(feature = "model")]
 pub mod heads;
 pub mod html;

@@ -182,7 +182,16 @@ pub fn to_article(input: &Article, doc: &Document, attribution: &Attribution, pr
             sieve: q.sieve.map(|s| s.as_str().to_string()),
         })
         .collect();
-    Ok(Article { id: input.id.clone(), title: input.title.clone(), text: input.text.clone(), entities, quotes })
+    Ok(Article {
+        id: input.id.clone(),
+        title: input.title.clone(),
+        text: input.text.clone(),
+        url: input.url.clone(),
+        date: input.date.clone(),
+        source: input.source.clone(),
+        entities,
+        quotes,
+    })
 }
 
 /// One line per quote: speaker, stance, kind and the quote, for people to read.

@@ -92,6 +92,35 @@ fn classify_writes_valid_guidelines_json_for_the_samples() {
 }
 
 #[test]
+fn csv_rows_equal_the_jsonl_quotes_one_for_one() {
+    let dir = scratch("csv");
+    // An article with a date, an outlet and a URL, beside the plain samples.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed-kerry-zarif-afp.txt")).unwrap();
+    let dated = serde_json::json!({"id": "dated", "text": text, "date": "2014-09-22", "source": "AFP", "url": "https://example.org/afp"});
+    std::fs::write(dir.join("dated.json"), dated.to_string()).unwrap();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let jsonl = bin().args(["classify", examples]).arg(&dir).output().unwrap();
+    let csv = bin().args(["classify", examples]).arg(&dir).args(["--format", "csv"]).output().unwrap();
+    assert!(jsonl.status.success() && csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
+    let articles: Vec<Article> = String::from_utf8(jsonl.stdout).unwrap().lines().map(|l| Article::from_json(l).unwrap()).collect();
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_slice());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), quotestance::export::CSV_HEADER);
+    let rows: Vec<quotestance::export::QuoteRow> = reader.deserialize().collect::<Result<_, _>>().unwrap();
+    let quotes: Vec<(&Article, &quotestance::article::QuoteRecord)> = articles.iter().flat_map(|a| a.quotes.iter().map(move |q| (a, q))).collect();
+    assert_eq!(rows.len(), quotes.len());
+    assert!(quotes.len() > 20);
+    for (row, (a, q)) in rows.iter().zip(&quotes) {
+        assert_eq!((&row.article_id, &row.quote_id, &row.quote, row.start, row.end), (&a.id, &q.id, &q.text, q.start, q.end));
+        assert_eq!(row.stance.as_deref(), q.stance.map(|s| s.as_str()));
+        assert_eq!(row.p_support, q.stance_scores.map(|p| p.support));
+        let speaker = q.speaker.as_ref().map(|id| a.entities.iter().find(|e| &e.id == id).unwrap().name.clone());
+        assert_eq!(row.speaker, speaker);
+        assert_eq!(row.date.as_deref(), a.date.as_deref());
+    }
+    assert!(rows.iter().any(|r| r.date.as_deref() == Some("2014-09-22") && r.source.as_deref() == Some("AFP")), "the dated article's fields carry through");
+}
+
+#[test]
 fn table_names_the_speakers_of_the_seed_article() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed-kerry-iran-bbc.txt");
     let out = bin().args(["classify", file, "--format", "table"]).output().unwrap();
