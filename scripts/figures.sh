@@ -38,6 +38,8 @@ echo '$ quotestance bench pipeline --input examples/seed-kerry-iran-bbc.txt --se
 $bin bench pipeline --input examples/seed-kerry-iran-bbc.txt --seconds 10
 echo '$ quotestance bench pipeline --input eval/gold --seconds 20'
 $bin bench pipeline --input eval/gold --seconds 20
+echo '$ bench/memory.sh   # one 4 MB article, /usr/bin/time -v'
+bash bench/memory.sh 4000000
 echo
 echo '$ make bench   # bench/compare.sh: ours beside sentence-transformers, same weights, same run'
 BENCH_SECONDS=10 bash bench/compare.sh 2>/dev/null

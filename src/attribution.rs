@@ -1082,9 +1082,7 @@ mod tests {
 
     /// A text's document and its attribution, names from capitalisation alone.
     fn attributed(text: &str) -> (Document, Attribution) {
-        let doc = Document::new(text);
-        let a = crate::detect_and_attribute(&doc, &crate::ner::find_names(&doc));
-        (doc, a)
+        crate::analyse(text)
     }
 
     /// (quote text, speaker name, sieve) for every quote.

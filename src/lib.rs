@@ -39,19 +39,25 @@ use ner::NamedMention;
 /// Detection then attribution of one document: the one wiring of the stages
 /// before stance, for the model path and the rules-only path alike. The
 /// speech cues are found once and handed to both stages; `names` is the
-/// name source (the rules of [`ner::find_names`], or those merged with the
-/// learned tagger's in the pipeline).
-pub fn detect_and_attribute(doc: &Document, names: &[NamedMention]) -> Attribution {
+/// name source, called with the detected quotes: the rules of
+/// [`ner::find_names`], or in the pipeline those merged with the learned
+/// tagger's (whose encoder pass also reads the quotes' states for stance).
+/// The attributed quotes are the detected ones, one for one, in order.
+pub fn detect_and_attribute<E>(doc: &Document, names: impl FnOnce(&[quotes::QuoteSpan]) -> Result<Vec<NamedMention>, E>) -> Result<Attribution, E> {
     let cues = cues::find_cues(doc);
     let quotes = quotes::detect(doc, &cues);
-    attribute(doc, &cues, &quotes, names)
+    let names = names(&quotes)?;
+    Ok(attribute(doc, &cues, &quotes, &names))
 }
 
 /// Detection and attribution of one article with the rule-based names: the
 /// stages that need no model (PolNeAR, the property tests, the fuzz target).
 pub fn analyse(text: &str) -> (Document, Attribution) {
     let doc = Document::new(text);
-    let attribution = detect_and_attribute(&doc, &ner::find_names(&doc));
+    let attribution = match detect_and_attribute(&doc, |_| Ok::<_, std::convert::Infallible>(ner::find_names(&doc))) {
+        Ok(attribution) => attribution,
+        Err(never) => match never {},
+    };
     (doc, attribution)
 }
 

@@ -9,10 +9,10 @@ use crate::article::{Article, Entity, QuoteRecord, StanceLabel, StanceScores, Te
 use crate::attribution::Attribution;
 use crate::config::PipelineConfig;
 use crate::document::{Document, Span};
-use crate::encoder::{Encoder, TokenStates};
+use crate::encoder::Encoder;
 use crate::ner::tagger::NerTagger;
-use crate::stance::{label_of, speaker_text, stance_quotes, StanceModel, StanceQuote};
-use anyhow::{bail, Result};
+use crate::stance::{label_of, speaker_text, stance_quotes, QuoteTextRows, StanceModel, StanceQuote};
+use anyhow::{bail, Context, Result};
 
 pub struct Pipeline {
     pub encoder: Encoder,
@@ -50,10 +50,7 @@ impl Pipeline {
     /// of what else was in the run, so a resumed or sharded run writes the
     /// same bytes as a single one.
     pub fn classify(&self, articles: &[Article]) -> Result<Vec<Article>> {
-        self.per_article(articles, |article| {
-            let (doc, states) = self.encode(article)?;
-            self.classify_encoded(article, &doc, &states)
-        })
+        self.per_article(articles, |article| Ok(self.classify_one(article, &[])?.0))
     }
 
     /// [`Pipeline::classify`], and beside each output the stance of the
@@ -61,9 +58,8 @@ impl Pipeline {
     /// speakers, in `eval`), from the same encoder pass.
     pub fn classify_and_read_own_quotes(&self, articles: &[Article]) -> Result<Vec<(Article, Vec<StanceLabel>)>> {
         self.per_article(articles, |article| {
-            let (doc, states) = self.encode(article)?;
-            let own = self.stance.predict_quotes(&self.encoder, &doc, &states, &stance_quotes(article))?;
-            Ok((self.classify_encoded(article, &doc, &states)?, own.iter().map(label_of).collect()))
+            let (labeled, own) = self.classify_one(article, &stance_quotes(article))?;
+            Ok((labeled, own.iter().map(label_of).collect()))
         })
     }
 
@@ -80,20 +76,29 @@ impl Pipeline {
         article_pool()?.install(|| articles.par_iter().map(each).collect())
     }
 
-    /// One encoder pass over an article's paragraphs: the token states that
-    /// feed the NER tagger and the stance model alike (see
-    /// [`crate::stance::quote_row`]).
-    fn encode(&self, article: &Article) -> Result<(Document, Vec<TokenStates>)> {
+    /// One article: detection, then one encoder pass over its paragraphs a
+    /// window at a time, whose states feed the NER tagger and the stance rows
+    /// of the detected quotes (and of `own` quotes, when given) and are freed
+    /// before the next window; then attribution, then stance from the
+    /// quotes' rows and their speakers. Returns the labeled article and the
+    /// probabilities of the `own` quotes.
+    fn classify_one(&self, article: &Article, own: &[StanceQuote]) -> Result<(Article, Vec<[f32; 3]>)> {
         let doc = Document::new(article.text.as_str());
-        let states = self.encoder.paragraph_states(&doc)?;
-        Ok((doc, states))
-    }
-
-    /// One encoded article: detection, attribution, then stance from the
-    /// quotes, their paragraphs and their speakers.
-    fn classify_encoded(&self, article: &Article, doc: &Document, states: &[TokenStates]) -> Result<Article> {
-        let names = crate::ner::merge_names(doc, &crate::ner::find_names(doc), &self.ner.names(doc, states)?);
-        let attribution = crate::detect_and_attribute(doc, &names);
+        let mut detected_rows = None;
+        let mut own_rows = QuoteTextRows::new(own.iter().map(|q| q.span).collect());
+        let attribution = crate::detect_and_attribute(&doc, |quotes| -> Result<_> {
+            let mut rows = QuoteTextRows::new(quotes.iter().map(|q| q.span).collect());
+            let mut tagged = Vec::new();
+            self.encoder.for_each_window(&doc, |window| {
+                tagged.extend(self.ner.names(&doc, window)?);
+                rows.fill(&doc, window);
+                own_rows.fill(&doc, window);
+                Ok(())
+            })?;
+            detected_rows = Some(rows);
+            Ok(crate::ner::merge_names(&doc, &crate::ner::find_names(&doc), &tagged))
+        })?;
+        let detected_rows = detected_rows.context("the name source ran no encoder pass")?;
         let quotes: Vec<StanceQuote> = attribution
             .quotes
             .iter()
@@ -102,8 +107,9 @@ impl Pipeline {
                 speaker: q.speaker.map(|s| speaker_text(&attribution.speakers[s].name, &attribution.speakers[s].aliases)).unwrap_or_default(),
             })
             .collect();
-        let probs = self.stance.predict_quotes(&self.encoder, doc, states, &quotes)?;
-        to_article(article, doc, &attribution, &probs)
+        let probs = self.stance.predict_quotes(&self.encoder, &doc, &detected_rows, &quotes)?;
+        let own_probs = self.stance.predict_quotes(&self.encoder, &doc, &own_rows, own)?;
+        Ok((to_article(article, &doc, &attribution, &probs)?, own_probs))
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::article::{Article, StanceLabel};
 use crate::document::{Document, Span};
-use crate::encoder::{Encoder, Precision, TokenStates, DIM};
+use crate::encoder::{Encoder, ParagraphWindow, Precision, TokenStates, DIM};
 use crate::heads::{FeatureBlock, HeadContract, HeadSource, CONTRACT_FORMAT, PARAGRAPH_OFFSETS};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -118,41 +118,63 @@ pub fn quote_in_paragraph(doc: &Document, quote: Span) -> (usize, Span) {
     }
 }
 
-/// Embedding rows `[spans, EMBEDDING_FEATURES]` of quote spans of an article from its
-/// paragraphs' encoder states (`paragraph_states[i]` is `doc.paragraphs[i]`'s)
-/// and the quotes' speaker texts ([`speaker_text`], one per span).
-fn span_features(encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], quotes: &[StanceQuote]) -> Result<Tensor> {
-    let spans: Vec<Span> = quotes.iter().map(|q| q.span).collect();
-    let speakers: Vec<String> = quotes.iter().map(|q| q.speaker.clone()).collect();
-    Ok(Tensor::cat(&[text_features(doc, paragraph_states, &spans), speaker_rows(encoder, &speakers)?], 1))
+/// The text columns `[2 * DIM]` of an article's quotes, gathered window by
+/// window as the encoder hands out paragraph states ([`Encoder::for_each_window`]):
+/// each quote's row comes from the window holding its first paragraph.
+pub struct QuoteTextRows {
+    spans: Vec<Span>,
+    rows: Vec<Option<Tensor>>,
 }
 
-/// The quote and paragraph columns of quote spans.
-fn text_features(doc: &Document, paragraph_states: &[TokenStates], spans: &[Span]) -> Tensor {
-    if spans.is_empty() {
-        return Tensor::zeros([0, TEXT_FEATURES], (Kind::Float, Device::Cpu));
+impl QuoteTextRows {
+    pub fn new(spans: Vec<Span>) -> QuoteTextRows {
+        let rows = spans.iter().map(|_| None).collect();
+        QuoteTextRows { spans, rows }
     }
-    let rows: Vec<Tensor> = spans
-        .iter()
-        .map(|&span| {
-            let (k, quote) = quote_in_paragraph(doc, span);
-            match paragraph_states.get(k) {
-                Some(states) => quote_row(states, quote),
-                None => Tensor::zeros([TEXT_FEATURES], (Kind::Float, Device::Cpu)),
+
+    /// Reads the rows of the quotes that start in `window`'s paragraphs.
+    pub fn fill(&mut self, doc: &Document, window: &ParagraphWindow) {
+        for (span, row) in self.spans.iter().zip(self.rows.iter_mut()) {
+            let (k, quote) = quote_in_paragraph(doc, *span);
+            if let Some(states) = window.get(k) {
+                *row = Some(quote_row(states, quote));
             }
-        })
-        .collect();
-    Tensor::stack(&rows, 0)
+        }
+    }
+
+    /// Rows `[quotes, 2 * DIM]`; a quote no window held (none, in a whole
+    /// pass) reads as zeros.
+    fn tensor(&self) -> Tensor {
+        if self.rows.is_empty() {
+            return Tensor::zeros([0, TEXT_FEATURES], (Kind::Float, Device::Cpu));
+        }
+        let rows: Vec<Tensor> = self.rows.iter().map(|r| r.as_ref().map_or_else(|| Tensor::zeros([TEXT_FEATURES], (Kind::Float, Device::Cpu)), Tensor::shallow_clone)).collect();
+        Tensor::stack(&rows, 0)
+    }
+}
+
+/// Embedding rows `[quotes, EMBEDDING_FEATURES]`: the quotes' text columns
+/// beside their speakers' rows.
+fn span_features(encoder: &Encoder, text_rows: &QuoteTextRows, quotes: &[StanceQuote]) -> Result<Tensor> {
+    if text_rows.rows.len() != quotes.len() {
+        bail!("{} quotes but {} text rows", quotes.len(), text_rows.rows.len());
+    }
+    let speakers: Vec<String> = quotes.iter().map(|q| q.speaker.clone()).collect();
+    Ok(Tensor::cat(&[text_rows.tensor(), speaker_rows(encoder, &speakers)?], 1))
 }
 
 /// Embedding rows of quote spans of an article's text, encoding the article
-/// exactly as the pipeline does, so training, gold-span scoring and
-/// `classify` see the same numbers.
+/// exactly as the pipeline does (window by window), so training, gold-span
+/// scoring and `classify` see the same numbers.
 fn article_features(encoder: &Encoder, doc: &Document, quotes: &[StanceQuote]) -> Result<Tensor> {
-    if quotes.is_empty() {
-        return span_features(encoder, doc, &[], quotes);
+    let mut rows = QuoteTextRows::new(quotes.iter().map(|q| q.span).collect());
+    if !quotes.is_empty() {
+        encoder.for_each_window(doc, |window| {
+            rows.fill(doc, window);
+            Ok(())
+        })?;
     }
-    span_features(encoder, doc, &encoder.paragraph_states(doc)?, quotes)
+    span_features(encoder, &rows, quotes)
 }
 
 /// Training settings, stored beside the weights so a retrain can reproduce them.
@@ -179,6 +201,10 @@ impl Default for TrainConfig {
         TrainConfig { seed: 13, epochs: 300, learning_rate: 0.01, l2: 1e-3, class_weight_power: 0.0, neutral_bias: 0.0 }
     }
 }
+
+/// Quotes the head reads at once: more than any news article holds, so an
+/// article is one chunk, and a long one stays within some 50 MB of word columns.
+const PREDICT_CHUNK: usize = 1024;
 
 /// The trained linear head over a quote's embeddings and words:
 /// `probs = softmax([embeddings, words] W^T + b)`.
@@ -383,13 +409,12 @@ impl StanceModel {
         Ok(())
     }
 
-    /// Label probabilities, in [`StanceLabel::ALL`] order, of quote spans of
-    /// an article from its paragraphs' encoder states (`paragraph_states[i]`
-    /// is `doc.paragraphs[i]`'s) and the quotes' speaker texts
-    /// ([`speaker_text`]), one row each; a fragment inside a longer quote
+    /// Label probabilities, in [`StanceLabel::ALL`] order, of an article's
+    /// quotes from their text rows (gathered from the encoder's windows) and
+    /// their speakers' names, one row each; a fragment inside a longer quote
     /// takes that quote's, as the guidelines label it.
-    pub fn predict_quotes(&self, encoder: &Encoder, doc: &Document, paragraph_states: &[TokenStates], quotes: &[StanceQuote]) -> Result<Vec<[f32; 3]>> {
-        let embeddings = span_features(encoder, doc, paragraph_states, quotes)?;
+    pub fn predict_quotes(&self, encoder: &Encoder, doc: &Document, text_rows: &QuoteTextRows, quotes: &[StanceQuote]) -> Result<Vec<[f32; 3]>> {
+        let embeddings = span_features(encoder, text_rows, quotes)?;
         let spans: Vec<Span> = quotes.iter().map(|q| q.span).collect();
         let mut probs = self.predict(&embeddings, &quote_texts(doc, &spans))?;
         fragments_take_their_statements(&spans, &mut probs);
@@ -405,8 +430,17 @@ impl StanceModel {
     /// texts, one row each.
     fn predict(&self, embeddings: &Tensor, quotes: &[&str]) -> Result<Vec<[f32; 3]>> {
         let _guard = tch::no_grad_guard();
-        let x = head_input(&self.words, embeddings, quotes)?;
-        let probs = rows(&x.matmul(&self.weight.tr()).f_add(&self.bias)?.softmax(-1, Kind::Float))?;
+        if embeddings.size() != [quotes.len() as i64, EMBEDDING_FEATURES] {
+            bail!("{} quotes but embedding rows {:?}", quotes.len(), embeddings.size());
+        }
+        // The word columns are dense (one per vocabulary term): a chunk of
+        // quotes at a time keeps them small whatever the article's length.
+        let mut probs = Vec::with_capacity(quotes.len());
+        for start in (0..quotes.len()).step_by(PREDICT_CHUNK) {
+            let end = (start + PREDICT_CHUNK).min(quotes.len());
+            let x = head_input(&self.words, &embeddings.narrow(0, start as i64, (end - start) as i64), &quotes[start..end])?;
+            probs.extend(rows(&x.matmul(&self.weight.tr()).f_add(&self.bias)?.softmax(-1, Kind::Float))?);
+        }
         if probs.len() != quotes.len() {
             bail!("{} quotes but {} probability rows", quotes.len(), probs.len());
         }

@@ -109,6 +109,46 @@ impl TokenStates {
     }
 }
 
+/// Most chars of article text encoded at once. Some 12,000 word pieces: the
+/// states of a window take about 40 MB, where a 4 MB article held whole took
+/// 18.5 GB at its peak. News articles are far shorter, so they are one window.
+pub const WINDOW_CHARS: usize = 50_000;
+
+/// Consecutive paragraphs of a document, encoded together.
+pub struct ParagraphWindow {
+    /// Index of the window's first paragraph in [`crate::document::Document::paragraphs`].
+    pub first: usize,
+    /// `states[i]` belongs to paragraph `first + i`.
+    pub states: Vec<TokenStates>,
+}
+
+impl ParagraphWindow {
+    /// The states of paragraph `paragraph` (an index into the document's
+    /// paragraphs), when the window holds it.
+    pub fn get(&self, paragraph: usize) -> Option<&TokenStates> {
+        paragraph.checked_sub(self.first).and_then(|i| self.states.get(i))
+    }
+}
+
+/// The windows a document is encoded in: runs of consecutive paragraphs of at
+/// most [`WINDOW_CHARS`] chars together (a longer paragraph is a window of its
+/// own; the encoder reads at most its first 256 pieces anyway).
+pub fn paragraph_windows(doc: &crate::document::Document) -> Vec<std::ops::Range<usize>> {
+    let mut windows = Vec::new();
+    let (mut start, mut chars) = (0, 0);
+    for (i, p) in doc.paragraphs.iter().enumerate() {
+        if i > start && chars + p.len() > WINDOW_CHARS {
+            windows.push(start..i);
+            (start, chars) = (i, 0);
+        }
+        chars += p.len();
+    }
+    if start < doc.paragraphs.len() {
+        windows.push(start..doc.paragraphs.len());
+    }
+    windows
+}
+
 /// Mean of rows of hidden states, L2 normalised.
 pub fn pool(hidden: &Tensor) -> Tensor {
     let pooled = hidden.mean_dim(0, false, Kind::Float);
@@ -263,10 +303,25 @@ impl Encoder {
 
     /// The token states of each of a document's paragraphs, encoded together
     /// (the unit every stage reads, so an article's numbers never depend on
-    /// what else is in the run).
+    /// what else is in the run). Holds the whole article's states at once:
+    /// the pipeline reads them window by window instead ([`Encoder::for_each_window`]).
     pub fn paragraph_states(&self, doc: &crate::document::Document) -> Result<Vec<TokenStates>> {
         let paragraphs: Vec<&str> = doc.paragraphs.iter().map(|p| doc.slice(*p)).collect();
         self.token_states(&paragraphs)
+    }
+
+    /// Encodes a document's paragraphs a window at a time ([`paragraph_windows`])
+    /// and hands each window's states to `each`, freeing them before the next:
+    /// peak memory follows the window, not the article. An article within one
+    /// window is encoded exactly as [`Encoder::paragraph_states`] does (the int8
+    /// arithmetic quantizes each batch as a whole, so batches must not change).
+    pub fn for_each_window(&self, doc: &crate::document::Document, mut each: impl FnMut(&ParagraphWindow) -> Result<()>) -> Result<()> {
+        for range in paragraph_windows(doc) {
+            let paragraphs: Vec<&str> = doc.paragraphs[range.clone()].iter().map(|p| doc.slice(*p)).collect();
+            let window = ParagraphWindow { first: range.start, states: self.token_states(&paragraphs)? };
+            each(&window)?;
+        }
+        Ok(())
     }
 
     /// Per-word-piece hidden states with char offsets into each text.

@@ -8,7 +8,7 @@
 
 use crate::article::EntityType;
 use crate::document::{Document, TokenRange};
-use crate::encoder::{Encoder, Precision, TokenStates, DIM, NER_LAYER};
+use crate::encoder::{Encoder, ParagraphWindow, Precision, TokenStates, DIM, NER_LAYER};
 use crate::heads::{FeatureBlock, HeadContract, HeadSource, CONTRACT_FORMAT, PARAGRAPH_OFFSETS};
 use crate::ner::NamedMention;
 use anyhow::{bail, Context, Result};
@@ -423,20 +423,20 @@ impl NerTagger {
 }
 
 impl NerTagger {
-    /// The named mentions of a document, tagging each sentence from the
-    /// encoder states of its paragraph (`paragraph_states[i]` belongs to
-    /// `doc.paragraphs[i]`). The BiLSTM runs over sentences, as in training
+    /// The named mentions in a window of a document's paragraphs, tagging each
+    /// sentence from the encoder states of its paragraph; sentences of
+    /// paragraphs outside the window are left to their own window. The BiLSTM runs over sentences, as in training
     /// on CoNLL: its steps are sequential, so one long paragraph in the batch
     /// would make every other row wait through its length.
     /// MISC names (nationalities, events) name no speaker and are left out.
-    pub fn names(&self, doc: &Document, paragraph_states: &[TokenStates]) -> Result<Vec<NamedMention>> {
+    pub fn names(&self, doc: &Document, window: &ParagraphWindow) -> Result<Vec<NamedMention>> {
         let mut out = Vec::new();
         let mut rows = Vec::new();
         let mut firsts = Vec::new();
-        let paragraph_chars: Vec<Vec<char>> = doc.paragraphs.iter().map(|p| doc.slice(*p).chars().collect()).collect();
+        let mut paragraph_chars: Option<(usize, Vec<char>)> = None;
         for sentence in &doc.sentences {
             let TokenRange { start: first, end: last } = sentence.tokens;
-            let (Some(para), Some(states)) = (doc.paragraphs.get(sentence.paragraph), paragraph_states.get(sentence.paragraph)) else {
+            let (Some(para), Some(states)) = (doc.paragraphs.get(sentence.paragraph), window.get(sentence.paragraph)) else {
                 continue;
             };
             if first >= last {
@@ -448,7 +448,11 @@ impl NerTagger {
                     (span.start - para.start, span.end - para.start, t == first)
                 })
                 .collect();
-            rows.push(word_rows(states, &paragraph_chars[sentence.paragraph], &words));
+            if paragraph_chars.as_ref().is_none_or(|(k, _)| *k != sentence.paragraph) {
+                paragraph_chars = Some((sentence.paragraph, doc.slice(*para).chars().collect()));
+            }
+            let chars = paragraph_chars.as_ref().map(|(_, c)| c.as_slice()).unwrap_or_default();
+            rows.push(word_rows(states, chars, &words));
             firsts.push(first);
         }
         let tagged = self.predict_many(&rows)?;
