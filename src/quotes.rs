@@ -248,7 +248,10 @@ fn is_name_or_title(doc: &Document, content: Span, standalone: bool) -> bool {
     let near_call = before.iter().take(3).enumerate().any(|(k, w)| {
         CALL_FORMS.contains(&w.as_str()) && before[..k].iter().all(|x| x.chars().next().is_some_and(char::is_alphabetic))
     });
-    if near_call && words.len() <= 3 {
+    // `called the group "a menace"`: an indefinite article opens a speaker's
+    // characterisation, not a name.
+    let characterisation = words.first().is_some_and(|w| w.eq_ignore_ascii_case("a") || w.eq_ignore_ascii_case("an"));
+    if near_call && words.len() <= 3 && !characterisation {
         return true;
     }
     // Titles of shows, books and operations: every content word capitalised,
@@ -1159,6 +1162,14 @@ mod tests {
             vec!["The rise in attacks is tied to the wider war in the region, which has driven millions from their homes"]
         );
         assert_eq!(indirects("Attacks doubled in the north, the report said on Monday."), vec!["Attacks doubled in the north"]);
+    }
+
+    #[test]
+    fn a_marked_characterisation_after_a_call_verb_is_the_speakers_words() {
+        assert_eq!(directs("Obama called the group \"a menace\" to the whole region."), vec!["a menace"]);
+        assert_eq!(directs("The envoy called the shelling \"an outrage\" on Monday."), vec!["an outrage"]);
+        // A name after a call verb stays a name.
+        assert!(directs("He calls Islamic State \"Daesh\" in every speech.").is_empty());
     }
 
     #[test]
