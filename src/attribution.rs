@@ -936,8 +936,8 @@ fn cluster_names(doc: &Document, names: &[NamedMention]) -> Vec<SpeakerCluster> 
 /// article is that person (`Syria's Assad` beside `Bashar al-Assad`), whatever
 /// type the tagger gave it in its own context.
 fn surnames_as_people(doc: &Document, mut names: Vec<NamedMention>) -> Vec<NamedMention> {
-    let people: Vec<String> = names.iter().filter(|n| n.entity_type == EntityType::PER && n.tokens.end - n.tokens.start > 1).map(|n| key_of(doc, n)).collect();
-    for n in names.iter_mut().filter(|n| n.entity_type != EntityType::PER && n.tokens.end - n.tokens.start == 1) {
+    let people: Vec<String> = names.iter().filter(|n| n.entity_type == EntityType::PER && n.tokens.len() > 1).map(|n| key_of(doc, n)).collect();
+    for n in names.iter_mut().filter(|n| n.entity_type != EntityType::PER && n.tokens.len() == 1) {
         let as_person = NamedMention { entity_type: EntityType::PER, ..n.clone() };
         if people.contains(&key_of(doc, &as_person)) {
             n.entity_type = EntityType::PER;

@@ -228,14 +228,14 @@ pub enum Command {
     ConvertModel { dir: PathBuf },
 }
 
-/// Runs a command. `Ok` carries the exit code: 0, or 2 from `label` when
-/// some articles failed (each reported on stderr and in its errors file).
 /// Every stance training source in ../shared/eval: written articles and
 /// snippets, and the real articles (PolNeAR's, mostly off-topic, and real
 /// coalition news) whose quotes were labeled by hand. `eval/gold` and
 /// `real_gold` are never among them.
 pub const TRAIN_SOURCES: [&str; 4] = ["../shared/eval/train", "../shared/eval/train_snippets", "../shared/eval/real_train/polnear", "../shared/eval/real_train/news"];
 
+/// Runs a command. `Ok` carries the exit code: 0, or 2 from `label` when
+/// some articles failed (each reported on stderr and in its errors file).
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let config = PipelineConfig::resolve(ConfigFlags { model_dir: cli.model_dir, precision: cli.precision, stance_model: cli.stance_model, ner_model: cli.ner_model })?;
     let mut out = std::io::stdout().lock();

@@ -74,11 +74,6 @@ impl TokenRange {
     pub fn is_empty(&self) -> bool {
         self.end <= self.start
     }
-
-    /// The token indices in order.
-    pub fn indices(&self) -> std::ops::Range<usize> {
-        self.start..self.end
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,11 +32,7 @@ impl Pipeline {
     /// The encoder and both heads as `config` says, each head's contract
     /// checked against the encoder.
     pub fn load(config: &PipelineConfig) -> Result<Pipeline> {
-        Pipeline::with_encoder(config.load_encoder()?, config)
-    }
-
-    /// The heads of `config` over an encoder already loaded.
-    pub fn with_encoder(encoder: Encoder, config: &PipelineConfig) -> Result<Pipeline> {
+        let encoder = config.load_encoder()?;
         let stance = StanceModel::load(&config.stance, &encoder)?;
         let ner = NerTagger::load(&config.ner, &encoder)?;
         Ok(Pipeline { encoder, stance, ner })

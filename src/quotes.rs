@@ -933,13 +933,13 @@ fn label_names_someone(doc: &Document, label: &str, headline: Span) -> bool {
         return true;
     }
     let Some(last) = words.last() else { return false };
-    let sentence_starts: std::collections::HashSet<usize> = doc.sentences.iter().map(|s| s.tokens.start).collect();
+    let starts_sentence = |t: usize| doc.sentences[doc.sentence_at(doc.tokens[t].span.start)].tokens.start == t;
     // `Abadi` is named by `al-Abadi` too.
     let names_it = |t: usize| {
         let text = doc.token_text(t);
         text == last.as_str() || text.rsplit_once('-').is_some_and(|(_, tail)| tail == last.as_str())
     };
-    (0..doc.tokens.len()).any(|t| !headline.contains(doc.tokens[t].span) && !sentence_starts.contains(&t) && names_it(t))
+    (0..doc.tokens.len()).any(|t| names_it(t) && !headline.contains(doc.tokens[t].span) && !starts_sentence(t))
 }
 
 /// Drops a dateline (`WASHINGTON (Reuters) -`, `JAKARTA, Sept. 2014 —`) from a clause start.

@@ -3,9 +3,12 @@
 //! names the file and the problem, with a non-zero exit and no panic; good
 //! input gives valid GUIDELINES.md output.
 
+mod common;
+
+use common::assert_one_line_error;
 use quotestance::article::Article;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_quotestance"))
@@ -17,16 +20,6 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn assert_one_line_error(out: &Output, must_contain: &[&str]) {
-    assert!(!out.status.success(), "expected failure");
-    assert_eq!(out.status.code(), Some(1), "a panic exits 101");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error: "), "{err}");
-    for s in must_contain {
-        assert!(err.contains(s), "{err:?} lacks {s:?}");
-    }
-}
 
 #[test]
 fn missing_file() {

@@ -4,6 +4,9 @@
 //! another encoder with one line naming the difference, and ends quietly when
 //! its reader closes the pipe.
 
+mod common;
+
+use common::assert_one_line_error;
 use quotestance::config::PipelineConfig;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -73,15 +76,6 @@ fn classify_with(flag: &str, head: &Path) -> Output {
         .unwrap()
 }
 
-fn assert_one_line_error(out: &Output, must_contain: &[&str]) {
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout.is_empty(), "no output from a refused head");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    for s in must_contain {
-        assert!(err.contains(s), "{err:?} lacks {s:?}");
-    }
-}
 
 #[test]
 fn a_head_trained_at_another_precision_or_layer_is_refused_in_one_line() {

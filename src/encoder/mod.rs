@@ -128,6 +128,11 @@ impl ParagraphWindow {
     pub fn get(&self, paragraph: usize) -> Option<&TokenStates> {
         paragraph.checked_sub(self.first).and_then(|i| self.states.get(i))
     }
+
+    /// The indices of the paragraphs the window holds.
+    pub fn paragraphs(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.states.len()
+    }
 }
 
 /// The windows a document is encoded in: runs of consecutive paragraphs of at

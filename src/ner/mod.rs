@@ -149,7 +149,7 @@ pub fn merge_names(doc: &Document, chunks: &[NamedMention], learned: &[NamedMent
             // Several capitalised words headed by an organisation word
             // (`Islamic State group`, `Defence Ministry`) name one, whatever
             // the tagger made of them.
-            if organisation && c.tokens.end - c.tokens.start >= 2 {
+            if organisation && c.tokens.len() >= 2 {
                 out.push(NamedMention { entity_type: EntityType::ORG, ..c.clone() });
             }
             continue;

@@ -424,8 +424,8 @@ impl NerTagger {
 
 impl NerTagger {
     /// The named mentions in a window of a document's paragraphs, tagging each
-    /// sentence from the encoder states of its paragraph; sentences of
-    /// paragraphs outside the window are left to their own window. The BiLSTM runs over sentences, as in training
+    /// of the window's sentences from the encoder states of its paragraph.
+    /// The BiLSTM runs over sentences, as in training
     /// on CoNLL: its steps are sequential, so one long paragraph in the batch
     /// would make every other row wait through its length.
     /// MISC names (nationalities, events) name no speaker and are left out.
@@ -434,7 +434,11 @@ impl NerTagger {
         let mut rows = Vec::new();
         let mut firsts = Vec::new();
         let mut paragraph_chars: Option<(usize, Vec<char>)> = None;
-        for sentence in &doc.sentences {
+        // Sentences come in text order, so the window's are one run of them.
+        let paragraphs = window.paragraphs();
+        let from = doc.sentences.partition_point(|s| s.paragraph < paragraphs.start);
+        let to = doc.sentences.partition_point(|s| s.paragraph < paragraphs.end);
+        for sentence in &doc.sentences[from..to] {
             let TokenRange { start: first, end: last } = sentence.tokens;
             let (Some(para), Some(states)) = (doc.paragraphs.get(sentence.paragraph), window.get(sentence.paragraph)) else {
                 continue;
