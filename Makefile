@@ -19,6 +19,7 @@ test: setup
 	./target/release/quotestance eval --gold ../shared/eval/real_gold --floors eval/real-gold-floors.json
 	./target/release/quotestance bench-polnear --floors eval/polnear-floors.json
 	./target/release/quotestance eval-ner --floors eval/ner-floors.json
+	./target/release/quotestance bench-extract --floors eval/extract-floors.json
 
 eval: setup
 	./target/release/quotestance eval

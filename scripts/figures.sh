@@ -30,6 +30,9 @@ echo
 echo '$ quotestance bench-polnear'
 $bin bench-polnear
 echo
+echo '$ quotestance bench-extract   # article bodies of 181 real web pages'
+$bin bench-extract
+echo
 echo '$ quotestance bench detect --input eval/gold'
 $bin bench detect --input eval/gold
 echo '$ quotestance bench pipeline --input examples/seed-kerry-iran-bbc.txt --repeat 8 --seconds 10   # a 629-word article, 8 copies per round'

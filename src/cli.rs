@@ -77,8 +77,9 @@ pub enum Command {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
-    /// Label an archive: a folder of .txt/.json files, a JSONL file, or - (JSON
-    /// lines on stdin). Streams, resumes, shards; exit code 2 when any article failed.
+    /// Label an archive: a folder of .txt/.json/.html files, a JSONL file, a web
+    /// archive (.warc, .warc.gz: its HTML responses), or - (JSON lines on
+    /// stdin). Streams, resumes, shards; exit code 2 when any article failed.
     Label {
         input: String,
         /// Output JSONL file (default: stdout).
@@ -200,6 +201,21 @@ pub enum Command {
         /// (`{"direct.f1": 0.92, "source.accuracy": 0.90}`).
         #[arg(long)]
         floors: Option<PathBuf>,
+    },
+    /// Score article-body extraction from web pages on the article-extraction
+    /// benchmark (real pages with hand-extracted bodies), as its evaluate.py does.
+    BenchExtract {
+        #[arg(default_value = "../shared/data/article-extraction")]
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Fail when a figure (`f1`, `precision`, `recall`) falls below its floor in this JSON file.
+        #[arg(long)]
+        floors: Option<PathBuf>,
+        /// Also write the extracted bodies in the benchmark's output shape
+        /// (for its evaluate.py).
+        #[arg(long)]
+        predictions: Option<PathBuf>,
     },
     /// Train the NER head (BiLSTM-CRF over MiniLM states and word shapes) on CoNLL-2003.
     TrainNer {
@@ -351,6 +367,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     eprintln!("{line}");
                 }
             })?;
+            write_report(&mut out, &report, report.table(), &report.figures(), json, floors.as_deref())?;
+        }
+        Command::BenchExtract { dir, json, floors, predictions } => {
+            let report = crate::extraction_bench::run(&dir, predictions.as_deref())?;
             write_report(&mut out, &report, report.table(), &report.figures(), json, floors.as_deref())?;
         }
         Command::TrainNer { data, out: dir, epochs } => {

@@ -5,10 +5,10 @@
 //! reported (stderr and an errors file) while the run goes on.
 
 use crate::article::Article;
-use crate::input::article_files;
+use crate::input::{article_files, load_article, webarchive, webpage, ArticleRecord, RecordError};
 use crate::pipeline::Pipeline;
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
@@ -16,8 +16,10 @@ use std::path::{Path, PathBuf};
 
 /// Where articles come from.
 pub enum LabelInput {
-    /// `.txt` and `.json` files of a folder.
+    /// `.txt`, `.json` and web-page files of a folder.
     Dir(PathBuf),
+    /// A web archive (`.warc`, `.warc.gz`): its HTML responses.
+    Warc(PathBuf),
     /// One article per line: `{"id": ..., "text": ..., ...}`.
     Jsonl(PathBuf),
     /// JSON lines on standard input (Hadoop Streaming, Spark `RDD.pipe`).
@@ -32,6 +34,8 @@ impl LabelInput {
         let path = PathBuf::from(arg);
         if path.is_dir() {
             Ok(LabelInput::Dir(path))
+        } else if path.is_file() && webarchive::is_warc_path(&path) {
+            Ok(LabelInput::Warc(path))
         } else if path.is_file() {
             Ok(LabelInput::Jsonl(path))
         } else {
@@ -54,13 +58,6 @@ pub struct LabelOptions {
     pub chunk: usize,
     /// Longest article accepted, in chars.
     pub max_chars: usize,
-}
-
-/// One article that could not be labeled.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LabelError {
-    pub id: String,
-    pub reason: String,
 }
 
 /// What a run did.
@@ -113,26 +110,23 @@ fn done_ids(path: &Path) -> Result<HashSet<String>> {
     Ok(ids)
 }
 
-/// A stream of articles, or of `(id, reason)` for records that could not be read.
-type Record = std::result::Result<Article, LabelError>;
-
-fn check(article: Article, max_chars: usize) -> Record {
+fn check(article: Article, max_chars: usize) -> ArticleRecord {
     if article.text.trim().is_empty() {
-        return Err(LabelError { id: article.id, reason: "empty text".into() });
+        return Err(RecordError { id: article.id, reason: "empty text".into() });
     }
     let n = article.text.chars().count();
     if n > max_chars {
-        return Err(LabelError { id: article.id, reason: format!("too long: {n} chars (limit {max_chars}, see --max-chars)") });
+        return Err(RecordError { id: article.id, reason: format!("too long: {n} chars (limit {max_chars}, see --max-chars)") });
     }
     Ok(article)
 }
 
 /// Parses one JSONL line into an article record; `line_no` names it on failure.
-fn parse_line(bytes: &[u8], line_no: usize) -> Option<Record> {
+fn parse_line(bytes: &[u8], line_no: usize) -> Option<ArticleRecord> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            return Some(Err(LabelError { id: format!("line {line_no}"), reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()) }));
+            return Some(Err(RecordError { id: format!("line {line_no}"), reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()) }));
         }
     };
     if text.trim().is_empty() {
@@ -143,7 +137,7 @@ fn parse_line(bytes: &[u8], line_no: usize) -> Option<Record> {
         Err(e) => {
             // Name the record by its id if the line at least has one.
             let id = serde_json::from_str::<IdOnly>(text).map(|r| r.id).unwrap_or_else(|_| format!("line {line_no}"));
-            Some(Err(LabelError { id, reason: format!("malformed article JSON: {e:#}") }))
+            Some(Err(RecordError { id, reason: format!("malformed article JSON: {e:#}") }))
         }
     }
 }
@@ -155,8 +149,8 @@ struct JsonLines<R: BufRead> {
 }
 
 impl<R: BufRead> Iterator for JsonLines<R> {
-    type Item = Record;
-    fn next(&mut self) -> Option<Record> {
+    type Item = ArticleRecord;
+    fn next(&mut self) -> Option<ArticleRecord> {
         loop {
             let mut buf = Vec::new();
             match self.reader.read_until(b'\n', &mut buf) {
@@ -167,7 +161,7 @@ impl<R: BufRead> Iterator for JsonLines<R> {
                         return Some(r);
                     }
                 }
-                Err(e) => return Some(Err(LabelError { id: format!("line {}", self.line_no + 1), reason: format!("read error: {e}") })),
+                Err(e) => return Some(Err(RecordError { id: format!("line {}", self.line_no + 1), reason: format!("read error: {e}") })),
             }
         }
     }
@@ -224,12 +218,13 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
     }
 
     // The record stream, with a size for the progress bar when one is known.
-    let (records, total): (Box<dyn Iterator<Item = Record>>, Option<u64>) = match input {
+    let (records, total): (Box<dyn Iterator<Item = ArticleRecord>>, Option<u64>) = match input {
         LabelInput::Dir(dir) => {
             let files = article_files(&dir)?;
             let n = files.len() as u64;
             let it = files.into_iter().map(|p| {
-                Article::load(&p).map_err(|e| LabelError { id: p.file_stem().unwrap_or_default().to_string_lossy().into_owned(), reason: format!("{e:#}") })
+                let id = if webpage::is_html_path(&p) { webpage::page_id(&p) } else { p.file_stem().unwrap_or_default().to_string_lossy().into_owned() };
+                load_article(&p).map_err(|e| RecordError { id, reason: format!("{e:#}") })
             });
             (Box::new(it), Some(n))
         }
@@ -237,6 +232,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
             let file = File::open(&path).with_context(|| format!("{}: cannot open", path.display()))?;
             (Box::new(JsonLines { reader: BufReader::new(file), line_no: 0 }), None)
         }
+        LabelInput::Warc(path) => (Box::new(webarchive::articles(&path)?), None),
         LabelInput::Stdin => (Box::new(JsonLines { reader: BufReader::new(std::io::stdin()), line_no: 0 }), None),
     };
 
@@ -255,7 +251,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
     };
 
     let mut summary = LabelSummary::default();
-    let report = |e: LabelError, summary: &mut LabelSummary, errors_file: &mut Option<File>| -> Result<()> {
+    let report = |e: RecordError, summary: &mut LabelSummary, errors_file: &mut Option<File>| -> Result<()> {
         summary.failed += 1;
         eprintln!("label: {}: {}", e.id, e.reason);
         if let Some(f) = errors_file {
@@ -278,7 +274,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
                     } else if done.contains(&a.id) {
                         summary.skipped_resume += 1;
                     } else if !seen.insert(a.id.clone()) {
-                        report(LabelError { id: a.id, reason: "duplicate id in this run".into() }, &mut summary, &mut errors_file)?;
+                        report(RecordError { id: a.id, reason: "duplicate id in this run".into() }, &mut summary, &mut errors_file)?;
                     } else {
                         chunk.push(a);
                     }
@@ -303,7 +299,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
                         }
                         summary.labeled += 1;
                     }
-                    Err(e) => report(LabelError { id: article.id.clone(), reason: format!("{e:#}") }, &mut summary, &mut errors_file)?,
+                    Err(e) => report(RecordError { id: article.id.clone(), reason: format!("{e:#}") }, &mut summary, &mut errors_file)?,
                 }
             }
             chunk.clear();
@@ -341,7 +337,7 @@ mod tests {
     #[test]
     fn bad_lines_become_errors_with_their_id() {
         let input = b"{\"id\":\"a\",\"text\":\"Fine.\"}\n\xff\xfe\n{\"id\":\"b\",\"text\":7}\n\n{not json\n".to_vec();
-        let recs: Vec<Record> = JsonLines { reader: BufReader::new(&input[..]), line_no: 0 }.collect();
+        let recs: Vec<ArticleRecord> = JsonLines { reader: BufReader::new(&input[..]), line_no: 0 }.collect();
         assert_eq!(recs.len(), 4);
         assert!(recs[0].is_ok());
         assert_eq!(recs[1].as_ref().unwrap_err().id, "line 2");

@@ -17,6 +17,7 @@ pub mod document;
 pub mod encoder;
 pub mod eval;
 pub mod export;
+pub mod extraction_bench;
 #[cfg(feature = "model")]
 pub mod heads;
 pub mod html;

@@ -1,24 +1,55 @@
-//! Reading articles from the command line's arguments: files, directories, stdin.
+//! Reading articles from the command line's arguments: files (plain text,
+//! GUIDELINES JSON, web pages, web archives), directories of them, stdin.
 //! Every error names the file and the problem in one line.
+
+pub mod webarchive;
+pub mod webpage;
 
 use crate::article::Article;
 use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The article files of a directory: `.txt` and `.json`, sorted by name.
+/// A record of an archive that could not be read or labeled, named by its id
+/// (or its line or record number when it has none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordError {
+    pub id: String,
+    pub reason: String,
+}
+
+/// One record of a stream of articles.
+pub type ArticleRecord = std::result::Result<Article, RecordError>;
+
+/// Reads one article file: a web page (`.html`, `.htm`, gzipped or not), a
+/// `.json` article in the GUIDELINES shape, or any other file as plain text.
+pub fn load_article(path: &Path) -> Result<Article> {
+    if webpage::is_html_path(path) {
+        webpage::load(path)
+    } else {
+        Article::load(path)
+    }
+}
+
+/// Whether a directory entry is an article file.
+fn is_article_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "txt" || e == "json") || webpage::is_html_path(path)
+}
+
+/// The article files of a directory: `.txt`, `.json` and web pages, sorted by name.
 pub fn article_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).with_context(|| format!("{}: cannot read directory", dir.display()))?;
     let mut files = Vec::new();
     for entry in entries {
         let path = entry.with_context(|| format!("{}: cannot read directory", dir.display()))?.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "txt" || e == "json") {
+        if path.is_file() && is_article_file(&path) {
             files.push(path);
         }
     }
     files.sort();
     if files.is_empty() {
-        bail!("{}: directory holds no articles (.txt or .json files)", dir.display());
+        bail!("{}: directory holds no articles (.txt, .json or .html files)", dir.display());
     }
     Ok(files)
 }
@@ -35,9 +66,12 @@ pub fn read_articles(arg: &str) -> Result<Vec<Article>> {
         bail!("{arg}: no such file or directory");
     }
     if path.is_dir() {
-        return article_files(path)?.iter().map(|p| Article::load(p)).collect();
+        return article_files(path)?.iter().map(|p| load_article(p)).collect();
     }
-    Ok(vec![Article::load(path)?])
+    if webarchive::is_warc_path(path) {
+        bail!("{arg}: a web archive: `quotestance label {arg}` reads it, streaming, with --resume and --shard");
+    }
+    Ok(vec![load_article(path)?])
 }
 
 /// Stdin holds one JSON article, JSON lines of articles, or plain text.
