@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need beyond scripts/setup.sh: pyspark in the setup venv (for
 # the Spark local-mode test, tests/spark.rs; Spark runs on the machine's Java
-# 17), and Debian's Chromium, for the rendering test of the HTML views
+# 17), pyarrow (tests/exports.rs reads the Parquet output back with it), and
+# Debian's Chromium, for the rendering test of the HTML views
 # (tests/html_chromium.rs).
 set -euo pipefail
 CACHE="${QUOTESTANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/quotestance}"
@@ -10,6 +11,15 @@ if ! "$CACHE/venv/bin/python" -c "import pyspark" 2>/dev/null; then
     echo "setup-test: installing pyspark==$PYSPARK_VERSION into $CACHE/venv (about 320 MB)" >&2
     "$CACHE/venv/bin/pip" install --quiet "pyspark==$PYSPARK_VERSION" || {
         echo "setup-test: FAILED: pip install pyspark==$PYSPARK_VERSION" >&2
+        echo "setup-test: what to do: check that PyPI is reachable, then rerun" >&2
+        exit 1
+    }
+fi
+PYARROW_VERSION=17.0.0
+if ! "$CACHE/venv/bin/python" -c "import pyarrow" 2>/dev/null; then
+    echo "setup-test: installing pyarrow==$PYARROW_VERSION into $CACHE/venv" >&2
+    "$CACHE/venv/bin/pip" install --quiet "pyarrow==$PYARROW_VERSION" || {
+        echo "setup-test: FAILED: pip install pyarrow==$PYARROW_VERSION" >&2
         echo "setup-test: what to do: check that PyPI is reachable, then rerun" >&2
         exit 1
     }

@@ -13,7 +13,7 @@ use crate::stance::{cross_validate_on_share, cross_validated_predictions, label_
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,6 +52,9 @@ pub enum Format {
     /// One row per quote (article id, date, outlet, URL, speaker and type,
     /// kind, stance and its probabilities, quote, offsets), RFC 4180 CSV.
     Csv,
+    /// The same rows as Parquet with typed columns, to stdout (redirect it
+    /// to a file).
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,9 +85,12 @@ pub enum Command {
     /// stdin). Streams, resumes, shards; exit code 2 when any article failed.
     Label {
         input: String,
-        /// Output JSONL file (default: stdout).
+        /// Output file (default: stdout; Parquet needs a file).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// JSON lines (GUIDELINES shape), or one row per quote as CSV or Parquet.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: crate::label::LabelFormat,
         /// Errors JSONL file (default: <output>.errors.jsonl).
         #[arg(long)]
         errors: Option<PathBuf>,
@@ -260,6 +266,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if matches!(format, Format::Html) && out_dir.is_none() {
                 bail!("--format html writes one page per article: give --out-dir DIR");
             }
+            if matches!(format, Format::Parquet) && std::io::stdout().is_terminal() {
+                bail!("--format parquet writes a binary file to stdout: redirect it (> quotes.parquet)");
+            }
             let mut articles = Vec::new();
             for input in &inputs {
                 articles.extend(read_articles(input)?);
@@ -274,6 +283,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 (Format::Table, _) => write!(out, "{}", table(&labeled))?,
                 (Format::Csv, _) => crate::export::write_csv(&mut out, &labeled)?,
+                (Format::Parquet, _) => {
+                    // The Arrow writer wants a Send sink; the locked stdout is not one.
+                    let mut bytes = Vec::new();
+                    crate::export::write_parquet(&mut bytes, &labeled)?;
+                    out.write_all(&bytes)?;
+                }
                 (Format::Html, None) => unreachable!("checked above"),
                 (Format::Html, Some(dir)) => {
                     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
@@ -304,11 +319,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             write_report(&mut out, &report, report.table(), &report.figures(), json, floors.as_deref())?;
         }
-        Command::Label { input, output, errors, resume, shard, html, chunk, max_chars } => {
+        Command::Label { input, output, format, errors, resume, shard, html, chunk, max_chars } => {
             let shard = shard.as_deref().map(crate::label::parse_shard).transpose()?;
             let input = crate::label::LabelInput::from_arg(&input)?;
             let pipeline = Pipeline::load(&config)?;
-            let opts = crate::label::LabelOptions { output, errors, resume, shard, html, chunk, max_chars };
+            let opts = crate::label::LabelOptions { output, format, errors, resume, shard, html, chunk, max_chars };
             let summary = crate::label::run(&pipeline, input, &opts)?;
             eprintln!(
                 "label: {} labeled, {} failed, {} skipped as already done, {} in other shards",

@@ -45,8 +45,9 @@ impl LabelInput {
 }
 
 pub struct LabelOptions {
-    /// Output JSONL file; stdout when `None`.
+    /// Output file; stdout when `None` (not for Parquet).
     pub output: Option<PathBuf>,
+    pub format: LabelFormat,
     /// Errors JSONL file; default `<output>.errors.jsonl`, or none for stdout runs.
     pub errors: Option<PathBuf>,
     pub resume: bool,
@@ -110,6 +111,50 @@ fn done_ids(path: &Path) -> Result<HashSet<String>> {
     Ok(ids)
 }
 
+/// Reads the article ids already in a CSV output. An article's rows go out
+/// in one write, so only the last article can be torn: if the file does not
+/// end on a whole row, that article's rows are cut off (it is labeled again).
+fn done_ids_csv(path: &Path) -> Result<HashSet<String>> {
+    let Ok(bytes) = std::fs::read(path) else { return Ok(HashSet::new()) };
+    // Flexible, so that a torn row still parses far enough to name its article.
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&bytes[..]);
+    let width = reader.byte_headers().map_or(0, |h| h.len());
+    let ends_line = |pos: u64| bytes.get((pos as usize).wrapping_sub(1)) == Some(&b'\n');
+    let header_end = reader.position().byte();
+    let mut ids = HashSet::new();
+    let mut record = csv::ByteRecord::new();
+    // Each article read, with the byte where its rows start.
+    let mut starts: Vec<(String, u64)> = Vec::new();
+    let mut whole = if width == crate::export::CSV_HEADER.len() && ends_line(header_end) { header_end } else { 0 };
+    while whole > 0 {
+        let start = reader.position().byte();
+        let Ok(true) = reader.read_byte_record(&mut record) else { break };
+        let id = String::from_utf8_lossy(record.get(0).unwrap_or_default()).into_owned();
+        if starts.last().map_or(true, |(prev, _)| *prev != id) {
+            starts.push((id.clone(), start));
+        }
+        if record.len() != width || !ends_line(reader.position().byte()) {
+            break;
+        }
+        ids.insert(id);
+        whole = reader.position().byte();
+    }
+    if (whole as usize) < bytes.len() {
+        // Cut from the start of the article the tear fell in.
+        let cut = match starts.last() {
+            Some((id, start)) if whole > 0 => {
+                ids.remove(id);
+                *start
+            }
+            _ => 0,
+        };
+        let file = OpenOptions::new().write(true).open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+        file.set_len(cut).with_context(|| format!("{}: cannot truncate the torn last article", path.display()))?;
+        eprintln!("label: {}: cut off the torn last article ({} bytes)", path.display(), bytes.len() as u64 - cut);
+    }
+    Ok(ids)
+}
+
 fn check(article: Article, max_chars: usize) -> ArticleRecord {
     if article.text.trim().is_empty() {
         return Err(RecordError { id: article.id, reason: "empty text".into() });
@@ -167,19 +212,61 @@ impl<R: BufRead> Iterator for JsonLines<R> {
     }
 }
 
-/// Writes whole lines: each line goes out in one `write` of the unbuffered
-/// file (or one locked write to stdout), then is flushed.
-struct LineSink {
-    out: Box<dyn Write>,
+/// What `label` writes: the GUIDELINES JSON lines, or one row per quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LabelFormat {
+    /// One article per line in the GUIDELINES.md shape (resumable).
+    Jsonl,
+    /// One row per quote, RFC 4180 (resumable: ids come from `article_id`).
+    Csv,
+    /// One row per quote, typed columns; the file is complete once the run
+    /// ends (written to `<output>.partial`, then renamed), so no `--resume`.
+    Parquet,
 }
 
-impl LineSink {
-    fn write_line(&mut self, json: &str) -> Result<()> {
-        let mut line = String::with_capacity(json.len() + 1);
-        line.push_str(json);
-        line.push('\n');
-        self.out.write_all(line.as_bytes())?;
-        self.out.flush()?;
+/// Where labeled articles go. Each article goes out in one `write` of the
+/// unbuffered file (or one locked write to stdout), then is flushed, so a
+/// killed run leaves whole articles behind (a torn last one is cut off on
+/// resume).
+enum Sink {
+    Jsonl(Box<dyn Write>),
+    Csv { out: Box<dyn Write>, header_written: bool },
+    Parquet { rows: crate::export::ParquetSink<File>, partial: PathBuf, dest: PathBuf },
+}
+
+impl Sink {
+    fn write_article(&mut self, article: &Article) -> Result<()> {
+        match self {
+            Sink::Jsonl(out) => {
+                let mut line = serde_json::to_string(article)?;
+                line.push('\n');
+                out.write_all(line.as_bytes())?;
+                out.flush()?;
+            }
+            Sink::Csv { out, header_written } => {
+                out.write_all(&crate::export::csv_block(Some(article), !*header_written)?)?;
+                out.flush()?;
+                *header_written = true;
+            }
+            Sink::Parquet { rows, .. } => rows.write_article(article)?,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Sink::Jsonl(mut out) => out.flush()?,
+            Sink::Csv { mut out, header_written } => {
+                if !header_written {
+                    out.write_all(&crate::export::csv_block(None, true)?)?;
+                }
+                out.flush()?;
+            }
+            Sink::Parquet { rows, partial, dest } => {
+                rows.finish()?.sync_all().with_context(|| format!("{}: cannot write", partial.display()))?;
+                std::fs::rename(&partial, &dest).with_context(|| format!("cannot rename {} to {}", partial.display(), dest.display()))?;
+            }
+        }
         Ok(())
     }
 }
@@ -192,7 +279,13 @@ fn open_append(path: &Path) -> Result<File> {
 pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Result<LabelSummary> {
     // Nothing lost: never overwrite an existing output unless resuming it.
     let done = match &opts.output {
-        Some(path) if opts.resume => done_ids(path)?,
+        Some(_) if opts.resume && opts.format == LabelFormat::Parquet => {
+            bail!("--resume reads JSONL or CSV output; a Parquet file is whole only once its run ends (label to JSONL or CSV to resume)")
+        }
+        Some(path) if opts.resume => match opts.format {
+            LabelFormat::Csv => done_ids_csv(path)?,
+            _ => done_ids(path)?,
+        },
         Some(path) => {
             if path.metadata().map(|m| m.len() > 0).unwrap_or(false) {
                 bail!("{}: output exists; use --resume to continue it, or remove it", path.display());
@@ -200,13 +293,25 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
             HashSet::new()
         }
         None if opts.resume => bail!("--resume needs --output FILE"),
+        None if opts.format == LabelFormat::Parquet => bail!("--format parquet needs --output FILE"),
         None => HashSet::new(),
     };
-    let mut sink = LineSink {
-        out: match &opts.output {
-            Some(path) => Box::new(open_append(path)?),
-            None => Box::new(std::io::stdout()),
-        },
+    let mut sink = match (&opts.output, opts.format) {
+        (Some(path), LabelFormat::Parquet) => {
+            let partial = PathBuf::from(format!("{}.partial", path.display()));
+            let file = File::create(&partial).with_context(|| format!("{}: cannot create", partial.display()))?;
+            Sink::Parquet { rows: crate::export::ParquetSink::new(file)?, partial, dest: path.clone() }
+        }
+        (output, format) => {
+            let out: Box<dyn Write> = match output {
+                Some(path) => Box::new(open_append(path)?),
+                None => Box::new(std::io::stdout()),
+            };
+            match format {
+                LabelFormat::Csv => Sink::Csv { header_written: opts.resume && output.as_ref().is_some_and(|p| p.metadata().is_ok_and(|m| m.len() > 0)), out },
+                _ => Sink::Jsonl(out),
+            }
+        }
     };
     let errors_path = opts.errors.clone().or_else(|| opts.output.as_ref().map(|p| PathBuf::from(format!("{}.errors.jsonl", p.display()))));
     let mut errors_file = match &errors_path {
@@ -293,7 +398,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
             for (article, result) in chunk.iter().zip(labeled) {
                 match result {
                     Ok(l) => {
-                        sink.write_line(&serde_json::to_string(&l)?)?;
+                        sink.write_article(&l)?;
                         if let Some(dir) = &opts.html {
                             std::fs::write(dir.join(crate::html::page_file_name(&l.id)), crate::html::article_page(&l))?;
                         }
@@ -308,6 +413,7 @@ pub fn run(pipeline: &Pipeline, input: LabelInput, opts: &LabelOptions) -> Resul
             break;
         }
     }
+    sink.finish()?;
     if let Some(bar) = progress {
         bar.finish_with_message(format!("{} labeled, {} failed", summary.labeled, summary.failed));
     }
@@ -346,6 +452,27 @@ mod tests {
         assert_eq!(recs[3].as_ref().unwrap_err().id, "line 5");
         let empty = check(Article::from_text("e", "x".into()).unwrap(), 0).unwrap_err();
         assert!(empty.reason.contains("too long"));
+    }
+
+    #[test]
+    fn csv_resume_cuts_the_torn_last_article_and_reads_ids() {
+        let path = std::env::temp_dir().join(format!("qs-label-{}.csv", std::process::id()));
+        let header = crate::export::CSV_HEADER.join(",");
+        let row = |id: &str, q: &str| format!("{id},,,,{q},,,direct,,,,,\"a \"\"quote\"\"\nover lines\",0,5\n");
+        let whole = format!("{header}\n{}{}{}", row("a", "q1"), row("b", "q1"), row("b", "q2"));
+        std::fs::write(&path, format!("{whole}{}", &row("c", "q1")[..20])).unwrap();
+        assert_eq!(done_ids_csv(&path).unwrap(), HashSet::from(["a".to_string(), "b".to_string()]));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole, "a torn new article is cut off");
+        // Torn inside an article's block: the whole article goes.
+        std::fs::write(&path, &whole[..whole.len() - 3]).unwrap();
+        assert_eq!(done_ids_csv(&path).unwrap(), HashSet::from(["a".to_string()]));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{header}\n{}", row("a", "q1")));
+        // Whole files are left as they are; a torn header leaves nothing.
+        assert_eq!(done_ids_csv(&path).unwrap().len(), 1);
+        std::fs::write(&path, &header[..10]).unwrap();
+        assert!(done_ids_csv(&path).unwrap().is_empty());
+        assert_eq!(std::fs::read(&path).unwrap().len(), 0);
+        std::fs::remove_file(path).ok();
     }
 
     #[test]
