@@ -110,6 +110,23 @@ pub enum Command {
         #[arg(long, default_value = "200000")]
         max_chars: usize,
     },
+    /// Who said what over time: per speaker and speaker type, support /
+    /// oppose / neutral counts and shares; quotes per month by stance; the
+    /// strongest quotes of each side. Reads labeled JSON lines (`label`'s
+    /// output) or - (stdin); prints a table, and with --html a page with an
+    /// SVG timeline.
+    Report {
+        input: String,
+        /// Also write the report as a self-contained HTML page.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Speakers listed in the table and on the page.
+        #[arg(long, default_value = "20")]
+        top: usize,
+        /// Print the whole report as JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score the pipeline on a gold set (GUIDELINES.md "Scoring").
     Eval {
         #[arg(long, default_value = "eval/gold")]
@@ -383,6 +400,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             })?;
             write_report(&mut out, &report, report.table(), &report.figures(), json, floors.as_deref())?;
+        }
+        Command::Report { input, html, top, json } => {
+            let report = if input == "-" {
+                crate::report::read_jsonl(std::io::stdin().lock(), "stdin")?
+            } else {
+                let file = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
+                crate::report::read_jsonl(std::io::BufReader::new(file), &input)?
+            };
+            if let Some(path) = &html {
+                std::fs::write(path, report.html_page(top)).with_context(|| format!("{}: cannot write", path.display()))?;
+            }
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                write!(out, "{}", report.table(top))?;
+            }
         }
         Command::BenchExtract { dir, json, floors, predictions } => {
             let report = crate::extraction_bench::run(&dir, predictions.as_deref())?;

@@ -33,7 +33,7 @@ pub fn page_file_name(id: &str) -> String {
     }
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 body { font-family: Georgia, 'Times New Roman', serif; margin: 0; color: #222; background: #fafafa; }
 header { padding: 12px 24px; background: #263238; color: #fff; font-family: sans-serif; }
 header h1 { font-size: 20px; margin: 0 0 4px 0; }

@@ -30,6 +30,7 @@ pub mod ner;
 pub mod pipeline;
 pub mod polnear;
 pub mod quotes;
+pub mod report;
 #[cfg(feature = "model")]
 pub mod stance;
 

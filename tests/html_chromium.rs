@@ -142,3 +142,67 @@ fn script_in_an_article_shows_as_text() {
     assert!(!dom.contains("pwned</title>"));
     assert!(dom.contains("We will &lt;b&gt;win&lt;/b&gt;,"));
 }
+
+#[test]
+fn stance_report_renders_its_timeline_and_speaker_table() {
+    let work = work_dir().join("report");
+    std::fs::create_dir_all(&work).unwrap();
+    // The gold articles, dated over eight months, labeled as an archive.
+    let gold = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval").join("gold");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&gold).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut archive = String::new();
+    for (i, f) in files.iter().enumerate() {
+        let a: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let date = format!("{}-{:02}-15", 2014 + (7 + i % 8) / 12, (7 + i % 8) % 12 + 1);
+        archive += &serde_json::json!({"id": a["id"], "text": a["text"], "date": date}).to_string();
+        archive.push('\n');
+    }
+    std::fs::write(work.join("archive.jsonl"), archive).unwrap();
+    let labeled = work.join("labeled.jsonl");
+    let _ = std::fs::remove_file(&labeled);
+    let status = bin().arg("label").arg(work.join("archive.jsonl")).arg("-o").arg(&labeled).stderr(std::process::Stdio::null()).status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let page = work.join("report.html");
+    let out = bin().arg("report").arg(&labeled).arg("--html").arg(&page).args(["--top", "10000"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // What the page must show, counted here from the labeled lines.
+    let mut per_month: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    let mut per_type: std::collections::HashMap<String, [usize; 3]> = Default::default();
+    for line in std::fs::read_to_string(&labeled).unwrap().lines() {
+        let a = Article::from_json(line).unwrap();
+        for q in &a.quotes {
+            let stance = q.stance.unwrap();
+            *per_month.entry((a.date.clone().unwrap()[..7].to_string(), stance.as_str().to_string())).or_default() += 1;
+            let ty = q.speaker.as_ref().and_then(|id| a.entities.iter().find(|e| &e.id == id)).map_or("unattributed".to_string(), |e| format!("{:?}", e.entity_type));
+            per_type.entry(ty).or_default()[stance.index()] += 1;
+        }
+    }
+    let dom = render(&page, None, &work);
+    assert!(dom.contains("<svg class=\"timeline\""), "the timeline is an inline SVG");
+    let all_speakers_row = dom.split("<g class=\"row\" data-speaker=\"all speakers\">").nth(1).unwrap().split("</g>").next().unwrap();
+    for ((month, stance), n) in &per_month {
+        let bar = format!("data-month=\"{month}\" data-stance=\"{stance}\" data-count=\"{n}\"");
+        assert!(all_speakers_row.contains(&bar), "no bar {bar}");
+    }
+    assert_eq!(all_speakers_row.matches("<rect class=\"bar\"").count(), per_month.len());
+    assert!(dom.matches("<g class=\"row\"").count() > 1, "rows for the top speakers");
+    // Each speaker type's row holds its counts, and the speaker rows (all
+    // listed) add up to them.
+    let table = |class: &str| dom.split(&format!("<table class=\"{class}\">")).nth(1).unwrap().split("</table>").next().unwrap().to_string();
+    let (types, speakers) = (table("types"), table("speakers"));
+    let cell = |row: &str, label: &str| -> usize { row.split(&format!("data-stance=\"{label}\" data-count=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap() };
+    for (ty, counts) in &per_type {
+        let row = types.split(&format!("data-name=\"{ty}\"")).nth(1).unwrap_or_else(|| panic!("no row for {ty}")).split("</tr>").next().unwrap();
+        for (k, label) in ["support", "oppose", "neutral"].iter().enumerate() {
+            assert_eq!(cell(row, label), counts[k], "{ty} {label}");
+            let listed: usize = speakers.split("<tr data-name=").skip(1).filter(|r| r.contains(&format!("<td>{ty}</td>"))).map(|r| cell(r, label)).sum();
+            assert_eq!(listed, counts[k], "speakers of type {ty}, {label}");
+        }
+    }
+    assert!(dom.contains("<ol class=\"strongest support\">") && dom.contains("<ol class=\"strongest oppose\">"));
+    let png = screenshots_dir().join("report.png");
+    render(&page, Some(&png), &work);
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+}

@@ -70,9 +70,18 @@ pub fn extract(html: &[u8], url: Option<&str>) -> Result<WebPage> {
         title: clean(meta.title),
         body,
         url: clean(meta.url).or_else(|| url.map(String::from)),
-        date: meta.date.map(|d| d.format("%Y-%m-%d").to_string()),
+        date: meta.date.map(|d| d.format("%Y-%m-%d").to_string()).filter(|d| is_plausible_publication_date(d)),
         source: clean(meta.sitename),
     })
+}
+
+/// Whether a page's date can be when it was published: from 1900 to next
+/// year. The extractor falls back to `0001-01-01` when a page's date field
+/// does not parse (as on some Gannett pages), which would start a timeline
+/// two thousand years early.
+fn is_plausible_publication_date(date: &str) -> bool {
+    let this_year = 1970 + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 31_556_952) as i64;
+    date.get(..4).and_then(|y| y.parse::<i64>().ok()).is_some_and(|y| (1900..=this_year + 1).contains(&y))
 }
 
 /// Paragraphs trimmed and separated by exactly one blank line; lines inside a
@@ -155,6 +164,12 @@ mod tests {
         assert!(is_html_path(Path::new("a/b.HTML")) && is_html_path(Path::new("x.htm.gz")) && !is_html_path(Path::new("x.txt")));
         assert_eq!(page_id(Path::new("dir/abc.html.gz")), "abc");
         assert_eq!(page_id(Path::new("dir/page.v2.htm")), "page.v2");
+    }
+
+    #[test]
+    fn an_unparsed_date_is_no_date() {
+        assert!(is_plausible_publication_date("2014-09-22") && is_plausible_publication_date("1999-12-31"));
+        assert!(!is_plausible_publication_date("0001-01-01") && !is_plausible_publication_date("2999-01-01"));
     }
 
     #[test]
