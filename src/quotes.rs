@@ -364,6 +364,7 @@ struct TranscriptTurn {
 /// Only articles with at least two labels are read as transcripts.
 fn transcript_turns(doc: &Document, cues: &[Cue]) -> Vec<TranscriptTurn> {
     let labels: Vec<Option<(Span, Span)>> = doc.paragraphs.iter().map(|p| speaker_label(doc, *p)).collect();
+    let labels = with_interview_names(doc, labels);
     if labels.iter().flatten().count() < 2 {
         return Vec::new();
     }
@@ -393,6 +394,44 @@ fn transcript_turns(doc: &Document, cues: &[Cue]) -> Vec<TranscriptTurn> {
         }
     }
     turns
+}
+
+/// Adds the labels of a printed interview (`Jeremy Bowen: …` and `Bashar
+/// al-Assad: …` in turn): names of two to four capitalised words before a
+/// colon, read as labels when at least two such names each open two or more
+/// paragraphs. A caption's label (`Pictured: …`) is one word, and one name
+/// opening a single paragraph is a headline or an introduction.
+fn with_interview_names(doc: &Document, mut labels: Vec<Option<(Span, Span)>>) -> Vec<Option<(Span, Span)>> {
+    let names: Vec<Option<(Span, Span, &str)>> = doc
+        .paragraphs
+        .iter()
+        .map(|p| {
+            let text = doc.slice(*p);
+            let label = &text[..text.find(": ")?];
+            let words: Vec<&str> = label.split_whitespace().collect();
+            let is_name_word = |w: &&str| w.starts_with(char::is_uppercase) || w.split_once('-').is_some_and(|(particle, rest)| crate::lexicon::NAME_PARTICLES.contains(&particle) && rest.starts_with(char::is_uppercase));
+            if !(2..=4).contains(&words.len()) || !words.iter().all(is_name_word) || label.chars().any(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let label_span = Span::new(p.start, p.start + label.chars().count());
+            let content = doc.trim(Span::new(label_span.end + 1, p.end));
+            (!content.is_empty()).then_some((label_span, content, label))
+        })
+        .collect();
+    let opens = |name: &str| names.iter().flatten().filter(|(_, _, n)| *n == name).count();
+    let mut repeated: Vec<&str> = names.iter().flatten().map(|(_, _, n)| *n).filter(|n| opens(n) >= 2).collect();
+    repeated.sort_unstable();
+    repeated.dedup();
+    if repeated.len() >= 2 {
+        for (slot, name) in labels.iter_mut().zip(&names) {
+            if let Some((label, content, n)) = name {
+                if slot.is_none() && repeated.contains(n) {
+                    *slot = Some((*label, *content));
+                }
+            }
+        }
+    }
+    labels
 }
 
 /// `LABEL: text` where the label is `Q`, `A` or one to four words in capitals.
@@ -604,6 +643,10 @@ fn clause_after(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: 
         return None;
     }
     if that_at.is_none() && WH_WORDS.contains(&first) && cue.lemma() != "say" {
+        return None;
+    }
+    // `said when she presented the plan`, `said when asked`: the time of saying.
+    if that_at.is_none() && first == "when" {
         return None;
     }
     let span = doc.span_of_tokens(t, clause_end(doc, t, sent_end))?;
@@ -888,9 +931,11 @@ fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, TokenRange { s
     if is_open_mark(first_after) || doc.slice(before).trim_start().starts_with(is_open_mark) {
         return None;
     }
-    // `A, X said, adding that B`: B is the participle's own quote, A this cue's.
+    // `A, X said, adding that B`: B is the participle's own quote, A this
+    // cue's. `A, X said on Sunday, as the kingdom stepped up …` and `…, setting
+    // off rival claims`: what follows is the narrator's, so A is the content.
     let first_after_word = doc.lower(closer + 1);
-    if first_after_word.ends_with("ing") && crate::cues::lemma_of(&first_after_word).is_some() {
+    if first_after_word.ends_with("ing") || CLAUSE_ENDERS.contains(&first_after_word) {
         return looks_like_clause(doc, before).then_some((before, SourceSide::After));
     }
     let span = if after.len() >= before.len() { after } else { before };
@@ -1097,6 +1142,11 @@ mod tests {
             // The source's own appositive before the cue.
             ("The strikes will go on, John Smith, the defence minister, said on Tuesday.", &["The strikes will go on"]),
             ("Air strikes alone were \"not going to save the town,\" Rear Adm. Tom Jones, the navy press secretary, told reporters.", &["Air strikes alone were \"not going to save the town,\""]),
+            // The narrator's clause after an interrupting attribution.
+            ("The air force has flown 40 sorties since Monday, its commander said on Sunday, as the kingdom stepped up its part.", &["The air force has flown 40 sorties since Monday"]),
+            ("The spokesman has been killed in the north, the group said on Tuesday, setting off rival claims over who was responsible.", &["The spokesman has been killed in the north"]),
+            // The time of saying.
+            ("“We cannot stand aside,” the prime minister said when she presented the plan to parliament.", &[]),
             // And what still is speech.
             ("The jets are back, said two officials.", &["The jets are back"]),
             ("The raids have stopped, said Michael Knights.", &["The raids have stopped"]),
@@ -1105,6 +1155,15 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(indirects(text), expected.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_printed_interview_is_read_as_turns_by_its_repeated_names() {
+        let text = "Mr Hadi spoke to our editor. Part of their exchange went as follows:\n\nJane Miles: Are there planes over the city every day?\n\nOmar al-Hadi: Not every day. Now and then.\n\nJane Miles: Do you talk to them?\n\nOmar al-Hadi: No. There is no dialogue.";
+        assert_eq!(directs(text), vec!["Are there planes over the city every day?", "Not every day. Now and then.", "Do you talk to them?", "No. There is no dialogue."]);
+        assert!(indirects(text).is_empty());
+        // One name before a colon is a headline, and a caption label is one word.
+        assert!(directs("Jane Miles: planes fly over the city every day\n\nPictured: a plane over the city\n\nPictured: the city at night").is_empty());
     }
 
     #[test]
