@@ -506,7 +506,7 @@ fn detect_indirect(doc: &Document, direct: &[QuoteSpan], cues: &[Cue]) -> Vec<Qu
     let in_direct = |span: Span| direct.iter().any(|d| d.span.contains(span) || d.span.overlaps(span));
     let mut out: Vec<QuoteSpan> = Vec::new();
     for cue in cues {
-        if !cue.takes_clause() || in_direct(cue.span) {
+        if !cue.takes_clause() || in_direct(cue.span) || is_credit_line(doc, doc.paragraph_at(cue.span.start)) {
             continue;
         }
         // Reported speech nested inside another indirect span is not a record.
@@ -537,6 +537,20 @@ fn detect_indirect(doc: &Document, direct: &[QuoteSpan], cues: &[Cue]) -> Vec<Qu
     out.extend(headlines);
     out.sort_by_key(|q| q.span.start);
     out
+}
+
+/// Whether paragraph `k` credits the article's reporters (`(Writing and
+/// additional reporting by X; editing by Y)`, `CNN's X contributed to this
+/// report.`): the byline's words, nobody's speech.
+fn is_credit_line(doc: &Document, k: usize) -> bool {
+    let Some(para) = doc.paragraphs.get(k) else { return false };
+    let text = doc.slice(*para).trim().to_lowercase();
+    // A credit line stands alone; an article pasted as one paragraph may end in one.
+    if text.split_whitespace().count() > 40 {
+        return false;
+    }
+    let credits = ["reporting by", "editing by", "writing by", "compiled by"].iter().any(|c| text.contains(c));
+    (text.starts_with('(') && credits) || text.ends_with("contributed to this report.") || text.ends_with("contributed reporting.")
 }
 
 /// `X said (on Tuesday) (that) CLAUSE`, `X told reporters CLAUSE`.
@@ -599,7 +613,9 @@ fn clause_after(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: 
             let language = ["english", "arabic", "french", "russian", "persian", "farsi", "german", "turkish", "kurdish"].contains(&w)
                 && t > start
                 && doc.lower(t - 1) == "in";
-            let is_adverbial = language || ADVERBIAL_WORDS.contains(&w) && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
+            // `said this week`, but `said this was an attempt`: a clause's subject.
+            let this_not_of_time = w == "this" && !(t + 1 < sent_end && ["week", "month", "year", "morning", "afternoon", "evening", "weekend", "time"].contains(&doc.lower(t + 1)));
+            let is_adverbial = language || ADVERBIAL_WORDS.contains(&w) && !this_not_of_time && !(w == "the" || w == "a" || w == "an" || w == "his" || w == "her" || w == "their" || w == "its") || {
                 // a determiner counts only inside a prepositional phrase (`in a statement`)
                 (w == "a" || w == "an" || w == "the" || w == "his" || w == "her" || w == "their" || w == "its")
                     && t > start
@@ -621,9 +637,10 @@ fn clause_after(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: 
         if t < sent_end && doc.lower(t) == "," {
             return None; // `said, "..."` introduces a direct quote
         }
-        // Nor can an adverbial end in a determiner: `said in the Roosevelt
-        // Room, flanked by …` stopped inside a noun phrase, not at a clause.
-        if t > start && t < sent_end && (["in", "on", "at", "by", "to", "with", "during"].contains(&doc.lower(t - 1)) || DETERMINERS.contains(&doc.lower(t - 1))) {
+        // Nor can an adverbial end in an article or a possessive: `said in
+        // the Roosevelt Room, flanked by …` stopped inside a noun phrase.
+        let article_or_possessive = |w: &str| matches!(w, "a" | "an" | "the" | "his" | "her" | "their" | "its" | "our" | "my" | "your");
+        if t > start && t < sent_end && (["in", "on", "at", "by", "to", "with", "during"].contains(&doc.lower(t - 1)) || article_or_possessive(doc.lower(t - 1))) {
             return None;
         }
     }
@@ -645,6 +662,11 @@ fn clause_after(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: 
     if that_at.is_none() && WH_WORDS.contains(&first) && cue.lemma() != "say" {
         return None;
     }
+    // `state TV said Sunday citing military statements`: the participle
+    // names the saying's own source.
+    if that_at.is_none() && ATTRIBUTING_PARTICIPLES.contains(&first) {
+        return None;
+    }
     // `said when she presented the plan`, `said when asked`: the time of saying.
     if that_at.is_none() && first == "when" {
         return None;
@@ -655,6 +677,9 @@ fn clause_after(doc: &Document, cue: &Cue, TokenRange { start: sent_start, end: 
     }
     Some((span, SourceSide::Before))
 }
+
+/// Participles that attribute what they follow, never the start of a clause.
+const ATTRIBUTING_PARTICIPLES: &[&str] = &["citing", "quoting", "referring", "according", "adding", "saying", "noting", "speaking"];
 
 /// `declined to say whether …`, `would not say which …`: what follows was
 /// not said. `verb` is the cue's verb token, `first` the clause's first word.
@@ -796,7 +821,13 @@ fn ends_with_inverted_cue(doc: &Document, k: usize, sent_end: usize) -> bool {
     }
     if j == k {
         // `said the minister`: the tail is the source, a name or a noun phrase
-        // with its determiner (`declared victory on Friday` has an object instead).
+        // with its determiner (`declared victory on Friday` has an object
+        // instead), up to a relative clause that describes it (`says a cleric
+        // who has been exiled`).
+        let tail = match tail.iter().position(|w| matches!(*w, "who" | "whose" | "which")) {
+            Some(r) if r > 0 => &tail[..r],
+            _ => &tail[..],
+        };
         let clause_like = tail.iter().any(|w| CLAUSE_STARTED.contains(w) || crate::cues::lemma_of(w).is_some());
         return !tail.is_empty() && tail.len() <= 8 && !clause_like && opens_a_source(doc, j + 1);
     }
@@ -808,15 +839,18 @@ fn ends_with_inverted_cue(doc: &Document, k: usize, sent_end: usize) -> bool {
 }
 
 /// Whether the cue word at `j` is a noun: right after a determiner (`the
-/// report said`), or an uninflected form after a determiner and one more word
-/// (`struck a similar note`), where a verb would be inflected (`noted`).
+/// report said`), or an uninflected form after a determiner and one more
+/// word, not a plural (`struck a similar note`), where a verb would be
+/// inflected (`noted`).
 fn is_noun_of_cue_form(doc: &Document, from: usize, j: usize) -> bool {
     let determiner_at = |t: usize| t >= from && DETERMINERS.contains(&doc.lower(t));
     if j > from && determiner_at(j - 1) {
         return true;
     }
+    // Not after a plural: `the officials say` is the subject's verb.
     let bare = crate::cues::lemma_of(doc.token_text(j)) == Some(doc.lower(j));
-    bare && j >= from + 2 && determiner_at(j - 2) && doc.tokens[j - 1].kind == TokenKind::Word && crate::cues::lemma_of(doc.token_text(j - 1)).is_none()
+    let plural = doc.lower(j - 1).ends_with('s');
+    bare && j >= from + 2 && determiner_at(j - 2) && !plural && doc.tokens[j - 1].kind == TokenKind::Word && crate::cues::lemma_of(doc.token_text(j - 1)).is_none()
 }
 
 /// Whether a source can start at token `t` after an inverted cue (`said
@@ -884,7 +918,13 @@ fn source_with_appositive(doc: &Document, cue: &Cue, sent_start: usize, boundary
     }
     let comma_before = |end: usize, within: usize| (end.saturating_sub(within).max(sent_start)..end).rev().find(|&k| doc.token_text(k) == ",");
     let appositive = comma_before(boundary, 10)?;
-    if !DETERMINERS.contains(&doc.lower(appositive + 1)) || !ends_with_inverted_cue(doc, appositive + 1, sent_end) {
+    // After the cue, adverbials or an audience (`said in a statement released
+    // Tuesday`, `told CNN`), never a clause of its own.
+    let opens_clause = |k: usize| {
+        let w = doc.lower(k);
+        w == "that" || CLAUSE_STARTED.contains(&w) || doc.char_at(doc.tokens[k].span.start).is_some_and(is_open_mark)
+    };
+    if !DETERMINERS.contains(&doc.lower(appositive + 1)) || (cue.token + 1..sent_end).any(opens_clause) || (appositive + 1..boundary).any(|k| crate::cues::lemma_of(doc.token_text(k)).is_some()) {
         return None;
     }
     let outer = comma_before(appositive, 7)?;
@@ -895,7 +935,7 @@ fn source_with_appositive(doc: &Document, cue: &Cue, sent_start: usize, boundary
     while quote_ends && name_start < appositive && doc.tokens[name_start].kind == TokenKind::Punct {
         name_start += 1;
     }
-    let is_name = (name_start..appositive).all(|k| is_cap_word(doc, k) || doc.token_text(k) == ".");
+    let is_name = (name_start..appositive).all(|k| is_cap_word(doc, k) || matches!(doc.token_text(k), "." | "-") || crate::lexicon::NAME_PARTICLES.contains(&doc.lower(k)));
     (is_name && appositive > name_start).then_some(if quote_ends { name_start } else { outer })
 }
 
@@ -932,10 +972,12 @@ fn interrupted_clause(doc: &Document, cue: &Cue, boundary: usize, TokenRange { s
         return None;
     }
     // `A, X said, adding that B`: B is the participle's own quote, A this
-    // cue's. `A, X said on Sunday, as the kingdom stepped up …` and `…, setting
-    // off rival claims`: what follows is the narrator's, so A is the content.
+    // cue's. `A, X said on Sunday, as the kingdom stepped up …`: a clause of
+    // time is the narrator's, so A is the content (`…, but B` and `…,
+    // including B` go on with the source's words).
     let first_after_word = doc.lower(closer + 1);
-    if first_after_word.ends_with("ing") || CLAUSE_ENDERS.contains(&first_after_word) {
+    let participle_cue = first_after_word.ends_with("ing") && crate::cues::lemma_of(first_after_word).is_some();
+    if participle_cue || ["as", "after", "before", "amid", "when"].contains(&first_after_word) {
         return looks_like_clause(doc, before).then_some((before, SourceSide::After));
     }
     let span = if after.len() >= before.len() { after } else { before };
@@ -1144,7 +1186,18 @@ mod tests {
             ("Air strikes alone were \"not going to save the town,\" Rear Adm. Tom Jones, the navy press secretary, told reporters.", &["Air strikes alone were \"not going to save the town,\""]),
             // The narrator's clause after an interrupting attribution.
             ("The air force has flown 40 sorties since Monday, its commander said on Sunday, as the kingdom stepped up its part.", &["The air force has flown 40 sorties since Monday"]),
-            ("The spokesman has been killed in the north, the group said on Tuesday, setting off rival claims over who was responsible.", &["The spokesman has been killed in the north"]),
+            // … but a participle or `but` goes on with the source's words: the longer part.
+            ("The attacks hit many targets, the military said, including training camps, depots and supply trucks.", &["including training camps, depots and supply trucks"]),
+            // A source described by a relative clause, and one citing its own source.
+            ("The raid was meant to spread fear, making them less willing to fight, says a cleric who has been exiled from the country.", &["The raid was meant to spread fear, making them less willing to fight"]),
+            ("State TV said Sunday citing military statements.", &[]),
+            // A plural subject's verb in its bare form.
+            ("Nobody knows how many fighters go back and forth across the border, the officials say.", &["Nobody knows how many fighters go back and forth across the border"]),
+            // `this` opens a clause unless it opens a time (`said this week`).
+            ("A senior aide claimed this was a deliberate attempt to divide the two men.", &["this was a deliberate attempt to divide the two men"]),
+            ("The minister said this week the strikes would go on.", &["the strikes would go on"]),
+            // Credit lines are the byline's words.
+            ("The strikes went on.\n\n(Writing and additional reporting by Tom Evans in Beirut; editing by Ann Gray)\n\nCNN's Jane Doe contributed to this report.", &[]),
             // The time of saying.
             ("“We cannot stand aside,” the prime minister said when she presented the plan to parliament.", &[]),
             // And what still is speech.
