@@ -105,9 +105,9 @@ fn the_ner_layer_is_the_same_layer_at_both_precisions() {
     let f32_states = encoder.token_states(&[text]).unwrap().remove(0);
     encoder.set_precision(Precision::Int8).unwrap();
     let int8_states = encoder.token_states(&[text]).unwrap().remove(0);
-    assert_eq!(f32_states.ner_hidden.size(), f32_states.hidden.size());
-    let same_layer = mean_cosine(&f32_states.ner_hidden, &int8_states.ner_hidden);
-    let other_layer = mean_cosine(&f32_states.ner_hidden, &int8_states.hidden);
+    assert_eq!(f32_states.inner_hidden.size(), f32_states.hidden.size());
+    let same_layer = mean_cosine(&f32_states.inner_hidden, &int8_states.inner_hidden);
+    let other_layer = mean_cosine(&f32_states.inner_hidden, &int8_states.hidden);
     eprintln!("NER layer, f32 against int8: {same_layer}; against int8's last layer: {other_layer}");
     assert!(same_layer > 0.97, "the NER layer differs between precisions: {same_layer}");
     assert!(other_layer < same_layer - 0.1, "the NER layer is the last layer: {other_layer}");

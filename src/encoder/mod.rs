@@ -8,7 +8,7 @@
 //! paragraph-relative char offsets) and pooled sentence embeddings.
 
 use anyhow::{bail, Context, Result};
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertLayer, BertModel};
 use rust_bert::Config;
 use rust_tokenizers::tokenizer::{BertTokenizer, Tokenizer, TruncationStrategy};
 use std::path::{Path, PathBuf};
@@ -97,8 +97,10 @@ pub struct TokenStates {
     /// The last layer's states, `[pieces, DIM]`, f32, on the CPU: what
     /// sentence-transformers pools, and what stance reads.
     pub hidden: Tensor,
-    /// Layer [`NER_LAYER`]'s states, same shape: what the NER tagger reads.
-    pub ner_hidden: Tensor,
+    /// A lower layer's states, same shape: layer [`NER_LAYER`]'s (what the
+    /// NER tagger reads) from [`Encoder::token_states`], the layer asked for
+    /// from [`Encoder::token_states_beside`].
+    pub inner_hidden: Tensor,
 }
 
 impl TokenStates {
@@ -207,6 +209,26 @@ impl Encoder {
         self.config.num_hidden_layers as usize
     }
 
+    /// Trainable f32 copies of the layers from `first` (1-based) to the
+    /// last, built in `vs` under this model's variable names and holding its
+    /// weights: what `stance-finetune` trains on top of the frozen ones below.
+    pub fn layer_copies(&self, vs: &nn::VarStore, first: usize) -> Result<Vec<BertLayer>> {
+        if first == 0 || first > self.last_layer() {
+            bail!("encoder layer {first} does not exist (layers 1 to {})", self.last_layer());
+        }
+        let root = vs.root();
+        let layers = (first..=self.last_layer()).map(|l| BertLayer::new(&root / "encoder" / "layer" / (l - 1), &self.config)).collect();
+        let weights = self.vs.variables();
+        tch::no_grad(|| -> Result<()> {
+            for (name, mut var) in vs.variables() {
+                let weight = weights.get(&name).with_context(|| format!("the encoder has no weight {name}"))?;
+                var.f_copy_(weight)?;
+            }
+            Ok(())
+        })?;
+        Ok(layers)
+    }
+
     pub fn precision(&self) -> Precision {
         if self.int8.is_some() {
             Precision::Int8
@@ -238,9 +260,12 @@ impl Encoder {
 
     /// Runs the transformer over texts, in batches of similar length (padding
     /// costs compute, so sorting by length first is the main speed lever), and
-    /// hands each text's output rows (last layer, then layer [`NER_LAYER`])
+    /// hands each text's output rows (last layer, then layer `second`, 1-based)
     /// to `each` in input order.
-    fn forward_sorted(&self, texts: &[&str], mut each: impl FnMut(usize, &rust_tokenizers::TokenizedInput, Tensor, Tensor)) -> Result<()> {
+    fn forward_sorted(&self, texts: &[&str], second: usize, mut each: impl FnMut(usize, &rust_tokenizers::TokenizedInput, Tensor, Tensor)) -> Result<()> {
+        if second == 0 || second > self.last_layer() {
+            bail!("encoder layer {second} does not exist (layers 1 to {})", self.last_layer());
+        }
         let _guard = tch::no_grad_guard();
         let encoded = self.tokenizer.encode_list(texts, self.max_len, &TruncationStrategy::LongestFirst, 0);
         let mut order: Vec<usize> = (0..texts.len()).collect();
@@ -274,21 +299,21 @@ impl Encoder {
             let shape = [chunk.len() as i64, width as i64];
             let ids = Tensor::from_slice(&ids).view(shape).to(self.device);
             let mask = Tensor::from_slice(&mask).view(shape).to(self.device);
-            let (hidden, ner_hidden) = match &self.int8 {
-                Some(int8) => int8.forward(&ids, &mask, NER_LAYER)?,
+            let (hidden, inner_hidden) = match &self.int8 {
+                Some(int8) => int8.forward(&ids, &mask, second)?,
                 None => {
                     let out = self
                         .model
                         .forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
                         .map_err(|e| anyhow::anyhow!("encoder forward pass failed: {e}"))?;
-                    let layer = out.all_hidden_states.and_then(|mut all| (NER_LAYER <= all.len()).then(|| all.swap_remove(NER_LAYER - 1)));
+                    let layer = out.all_hidden_states.and_then(|mut all| (second <= all.len()).then(|| all.swap_remove(second - 1)));
                     let layer = layer.context("the encoder returned no per-layer states")?;
                     (out.hidden_state, layer)
                 }
             };
             for (row, &i) in chunk.iter().enumerate() {
                 let n = encoded[i].token_ids.len() as i64;
-                each(i, &encoded[i], hidden.get(row as i64).narrow(0, 0, n), ner_hidden.get(row as i64).narrow(0, 0, n));
+                each(i, &encoded[i], hidden.get(row as i64).narrow(0, 0, n), inner_hidden.get(row as i64).narrow(0, 0, n));
             }
         }
         Ok(())
@@ -301,7 +326,7 @@ impl Encoder {
             return Ok(Tensor::zeros([0, DIM], (Kind::Float, Device::Cpu)));
         }
         let mut rows: Vec<Option<Tensor>> = (0..texts.len()).map(|_| None).collect();
-        self.forward_sorted(texts, |i, _, hidden, _| rows[i] = Some(pool(&hidden)))?;
+        self.forward_sorted(texts, NER_LAYER, |i, _, hidden, _| rows[i] = Some(pool(&hidden)))?;
         let rows: Vec<Tensor> = rows.into_iter().map(|r| r.expect("every text was encoded")).collect();
         Ok(Tensor::stack(&rows, 0).to(Device::Cpu))
     }
@@ -331,10 +356,17 @@ impl Encoder {
 
     /// Per-word-piece hidden states with char offsets into each text.
     pub fn token_states(&self, texts: &[&str]) -> Result<Vec<TokenStates>> {
+        self.token_states_beside(texts, NER_LAYER)
+    }
+
+    /// [`Encoder::token_states`] with layer `layer` (1-based) in place of
+    /// [`NER_LAYER`] beside the last one: the input of the layers above it,
+    /// for training those layers (`stance-finetune`).
+    pub fn token_states_beside(&self, texts: &[&str], layer: usize) -> Result<Vec<TokenStates>> {
         let mut out: Vec<Option<TokenStates>> = (0..texts.len()).map(|_| None).collect();
-        self.forward_sorted(texts, |i, enc, hidden, ner_hidden| {
+        self.forward_sorted(texts, layer, |i, enc, hidden, inner_hidden| {
             let offsets = enc.token_offsets.iter().map(|o| o.map(|o| crate::document::Span::new(o.begin as usize, o.end as usize))).collect();
-            out[i] = Some(TokenStates { offsets, hidden: hidden.to(Device::Cpu), ner_hidden: ner_hidden.to(Device::Cpu) });
+            out[i] = Some(TokenStates { offsets, hidden: hidden.to(Device::Cpu), inner_hidden: inner_hidden.to(Device::Cpu) });
         })?;
         Ok(out.into_iter().map(|o| o.expect("every text was encoded")).collect())
     }

@@ -137,12 +137,12 @@ fn word_rows(states: &TokenStates, chars: &[char], words: &[(usize, usize, bool)
     if words.is_empty() {
         return Tensor::zeros([0, FEATURES], (Kind::Float, Device::Cpu));
     }
-    let mean = states.ner_hidden.mean_dim(0, false, Kind::Float);
+    let mean = states.inner_hidden.mean_dim(0, false, Kind::Float);
     let rows: Vec<Tensor> = words
         .iter()
         .map(|&(a, b, first)| {
             let piece = states.offsets.iter().position(|o| o.is_some_and(|piece| piece.start < b && piece.end > a));
-            let state = piece.map_or_else(|| mean.shallow_clone(), |p| states.ner_hidden.get(p as i64));
+            let state = piece.map_or_else(|| mean.shallow_clone(), |p| states.inner_hidden.get(p as i64));
             let word: String = chars[a.min(chars.len())..b.min(chars.len())].iter().collect();
             let lower = word.to_lowercase();
             let suffix: String = lower.chars().rev().take(3).collect();

@@ -8,6 +8,8 @@
 //! the attributed quote spans and their speakers' names. Writes: three
 //! probabilities (support, oppose, neutral) per quote.
 
+pub mod finetune;
+
 use crate::article::{Article, StanceLabel};
 use crate::document::{Document, Span};
 use crate::encoder::{Encoder, ParagraphWindow, Precision, TokenStates, DIM};
