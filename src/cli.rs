@@ -650,9 +650,7 @@ fn stance_rows(what: &str, reports: &BTreeMap<String, crate::eval::StanceScoresR
 /// top layers on train-stance's development part, at each neutral shift,
 /// and in full at the best shift whose off-topic false alarms stay within `limit`.
 fn stance_finetune(out: &mut impl Write, mut encoder: Encoder, dirs: &[PathBuf], config: &FinetuneConfig, off_topic_source: &str, limit: f64) -> Result<()> {
-    if !dirs.iter().any(|d| source_name(d) == off_topic_source) {
-        bail!("--off-topic-source {off_topic_source:?} is none of the training sources ({})", dirs.iter().map(|d| source_name(d)).collect::<Vec<_>>().join(", "));
-    }
+    check_off_topic_source(dirs, off_topic_source)?;
     // int8 layers do not train; the frozen ones run at f32 too, so that
     // --layers 0 is the same head over the same states.
     encoder.set_precision(Precision::F32)?;
@@ -700,12 +698,19 @@ struct SelectionGrid {
     false_alarm_limit: f64,
 }
 
+/// An error unless `name` is one of the training sources: the false-alarm
+/// rule needs its quotes.
+fn check_off_topic_source(dirs: &[PathBuf], name: &str) -> Result<()> {
+    if !dirs.iter().any(|d| source_name(d) == name) {
+        bail!("--off-topic-source {name:?} is none of the training sources ({})", dirs.iter().map(|d| source_name(d)).collect::<Vec<_>>().join(", "));
+    }
+    Ok(())
+}
+
 fn train_stance(encoder: Encoder, dirs: &[PathBuf], out: &Path, grid: &SelectionGrid) -> Result<()> {
     let (articles, source_of, set) = labeled_quotes(&encoder, dirs)?;
     let source_of_quote: Vec<usize> = set.groups.iter().map(|&a| source_of[a]).collect();
-    if !dirs.iter().any(|d| source_name(d) == grid.off_topic_source) {
-        bail!("--off-topic-source {:?} is none of the training sources ({})", grid.off_topic_source, dirs.iter().map(|d| source_name(d)).collect::<Vec<_>>().join(", "));
-    }
+    check_off_topic_source(dirs, &grid.off_topic_source)?;
     let (held, development): (Vec<usize>, Vec<usize>) = (0..set.labels.len()).partition(|&i| held_out(&articles[set.groups[i]]));
     let dev_set = set.subset(&development);
     let mut cv = Vec::new();

@@ -848,9 +848,12 @@ fn is_noun_of_cue_form(doc: &Document, from: usize, j: usize) -> bool {
         return true;
     }
     // Not after a plural: `the officials say` is the subject's verb.
+    if j < from + 2 {
+        return false;
+    }
     let bare = crate::cues::lemma_of(doc.token_text(j)) == Some(doc.lower(j));
     let plural = doc.lower(j - 1).ends_with('s');
-    bare && j >= from + 2 && determiner_at(j - 2) && !plural && doc.tokens[j - 1].kind == TokenKind::Word && crate::cues::lemma_of(doc.token_text(j - 1)).is_none()
+    bare && determiner_at(j - 2) && !plural && doc.tokens[j - 1].kind == TokenKind::Word && crate::cues::lemma_of(doc.token_text(j - 1)).is_none()
 }
 
 /// Whether a source can start at token `t` after an inverted cue (`said
